@@ -1,0 +1,100 @@
+//! The control API (v1): JSON over HTTP on the loopback control listener, plus
+//! server-sent events. The UI speaks only this, in the desktop window and in a
+//! browser alike.
+//!
+//! Security: every route but the landing page needs the session token (bearer
+//! header, or the cookie the one-time `/?token=` URL sets); a `Host` that is not
+//! a loopback name is refused (DNS rebinding); a foreign `Origin` is refused; no
+//! CORS headers are ever sent.
+
+mod auth;
+mod error;
+mod extract;
+mod handlers;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+
+pub use error::ApiError;
+
+use crate::events::Events;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Store,
+    pub events: Events,
+    pub token: Arc<str>,
+    /// The control listener's own address (for the Host check and URLs).
+    pub api_addr: SocketAddr,
+    pub data_dir: Arc<std::path::Path>,
+}
+
+/// The control API's router.
+pub fn router(state: ApiState) -> Router {
+    let api = Router::new()
+        .route("/api/v1/info", get(handlers::info))
+        .route("/api/v1/endpoints", get(handlers::list_endpoints).post(handlers::create_endpoint))
+        .route(
+            "/api/v1/endpoints/{id}",
+            get(handlers::get_endpoint).patch(handlers::patch_endpoint).delete(handlers::delete_endpoint),
+        )
+        .route("/api/v1/endpoints/{id}/rotate", post(handlers::rotate_endpoint))
+        .route("/api/v1/captures", get(handlers::list_captures))
+        .route(
+            "/api/v1/captures/{id}",
+            get(handlers::get_capture).patch(handlers::patch_capture).delete(handlers::delete_capture),
+        )
+        .route("/api/v1/captures/{id}/body", get(handlers::get_body))
+        .route("/api/v1/captures/{id}/parts/{n}", get(handlers::get_part))
+        .route("/api/v1/settings", get(handlers::get_settings).put(handlers::put_settings))
+        .route("/api/v1/events", get(handlers::events))
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .fallback(handlers::api_not_found)
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token));
+    Router::new()
+        .route("/", get(handlers::landing))
+        .merge(api)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::check_host_and_origin))
+        .with_state(state)
+}
+
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Hookbench control API", description = "Capture, browse and manage webhooks. Every route needs `Authorization: Bearer <token>`."),
+    modifiers(&BearerAuth),
+    security(("token" = [])),
+    paths(
+        handlers::info,
+        handlers::list_endpoints, handlers::create_endpoint, handlers::get_endpoint,
+        handlers::patch_endpoint, handlers::delete_endpoint, handlers::rotate_endpoint,
+        handlers::list_captures, handlers::get_capture, handlers::get_body, handlers::get_part,
+        handlers::patch_capture, handlers::delete_capture,
+        handlers::get_settings, handlers::put_settings,
+        handlers::events,
+    ),
+    components(schemas(crate::events::Event))
+)]
+pub struct ApiDoc;

@@ -1,0 +1,307 @@
+//! The capture listener: every request to `/h/{slug}/…` (and, for the Default
+//! endpoint, to any other path) is read with a bound, committed to the store,
+//! and only then answered.
+
+pub mod tap;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::events::{Event, Events};
+use crate::model::{Header, HeaderSource, SentResponse};
+use crate::store::{NewCapture, Store, queries};
+use crate::util::now_ms;
+
+pub const CAPTURE_ID_HEADER: &str = "x-hookbench-capture-id";
+
+#[derive(Debug, Clone)]
+pub struct CaptureConfig {
+    /// Bodies larger than this are refused with 413 (and the attempt recorded).
+    pub max_body: usize,
+    /// A sender must finish its request head within this time.
+    pub header_timeout: Duration,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        CaptureConfig { max_body: 25 * 1024 * 1024, header_timeout: Duration::from_secs(30) }
+    }
+}
+
+struct Ctx {
+    store: Store,
+    events: Events,
+    config: CaptureConfig,
+}
+
+/// Accept connections on `listener` until `shutdown` fires, then let open
+/// connections finish (bounded by `grace`).
+pub async fn serve(
+    listener: TcpListener,
+    store: Store,
+    events: Events,
+    config: CaptureConfig,
+    shutdown: CancellationToken,
+    grace: Duration,
+) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(config.header_timeout).keep_alive(true);
+    builder.http2().timer(TokioTimer::new());
+    let ctx = Arc::new(Ctx { store, events, config });
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, remote) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let tap_handle = tap::new_handle();
+        let io = TokioIo::new(tap::Tap::new(stream, tap_handle.clone()));
+        let ctx = ctx.clone();
+        let svc = hyper::service::service_fn(move |req| {
+            let ctx = ctx.clone();
+            let tap_handle = tap_handle.clone();
+            async move { Ok::<_, Infallible>(handle(&ctx, remote, &tap_handle, req).await) }
+        });
+        let conn = graceful.watch(builder.serve_connection(io, svc).into_owned());
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %remote, "capture connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!("some capture connections were still open at shutdown");
+    }
+}
+
+fn json_response(
+    status: StatusCode,
+    body: String,
+    extra: &[(&str, String)],
+) -> (Response<Full<Bytes>>, SentResponse) {
+    let mut headers = vec![
+        Header::new("content-type", "application/json"),
+        Header::new("content-length", body.len().to_string()),
+    ];
+    headers.extend(extra.iter().map(|(n, v)| Header::new(*n, v.clone())));
+    let mut resp = Response::new(Full::new(Bytes::from(body.clone())));
+    *resp.status_mut() = status;
+    for h in &headers {
+        if let (Ok(name), Ok(value)) =
+            (header::HeaderName::from_bytes(h.name.as_bytes()), HeaderValue::from_str(&h.value))
+        {
+            resp.headers_mut().append(name, value);
+        }
+    }
+    (resp, SentResponse { status: status.as_u16(), headers, body })
+}
+
+fn error_body(code: &str, message: &str) -> String {
+    serde_json::json!({ "error": { "code": code, "message": message } }).to_string()
+}
+
+fn human_size(n: usize) -> String {
+    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+        format!("{} MiB", n / (1024 * 1024))
+    } else if n >= 1024 && n % 1024 == 0 {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Which endpoint a path belongs to: `Ok(id)`, or `Err(slug)` for an unknown slug.
+fn route<'a>(store: &Store, path: &'a str) -> Result<i64, &'a str> {
+    match path.strip_prefix("/h/").or_else(|| (path == "/h").then_some("")) {
+        Some(rest) => {
+            let slug = rest.split('/').next().unwrap_or("");
+            store.endpoint_for_slug(slug).ok_or(slug)
+        }
+        None => Ok(store.default_endpoint_id()),
+    }
+}
+
+async fn handle(
+    ctx: &Ctx,
+    remote: SocketAddr,
+    tap_handle: &tap::TapHandle,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let received_at = now_ms();
+    let (parts, body) = req.into_parts();
+    let endpoint_id = match route(&ctx.store, parts.uri.path()) {
+        Ok(id) => id,
+        Err(_) => {
+            return json_response(
+                StatusCode::NOT_FOUND,
+                error_body(
+                    "unknown_endpoint",
+                    "no endpoint has this URL (it may have been rotated or deleted)",
+                ),
+                &[],
+            )
+            .0;
+        }
+    };
+
+    // Headers exactly as sent when the wire tap has them, else as parsed.
+    let target = parts.uri.to_string();
+    let (headers, header_source) =
+        match tap::take_head(tap_handle, parts.method.as_str().as_bytes(), target.as_bytes()) {
+            Some(raw) => (
+                raw.headers.iter().map(|(n, v)| Header::from_bytes(n, v)).collect::<Vec<_>>(),
+                HeaderSource::Wire,
+            ),
+            None => (
+                parts
+                    .headers
+                    .iter()
+                    .map(|(n, v)| Header::from_bytes(n.as_str().as_bytes(), v.as_bytes()))
+                    .collect(),
+                HeaderSource::Parsed,
+            ),
+        };
+    let declared_length: Option<i64> = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let content_type =
+        parts.headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+
+    // Read the body, never more than the limit.
+    let max = ctx.config.max_body;
+    let mut rejected: Option<String> = None;
+    let mut buf: Vec<u8> = Vec::new();
+    if declared_length.is_some_and(|n| n as u128 > max as u128) {
+        rejected = Some("too_large".into());
+    } else {
+        buf.reserve(declared_length.map_or(0, |n| n as usize));
+        let mut body = body;
+        loop {
+            match body.frame().await {
+                None => break,
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        if buf.len() + data.len() > max {
+                            rejected = Some("too_large".into());
+                            buf = Vec::new();
+                            break;
+                        }
+                        buf.extend_from_slice(data);
+                    }
+                }
+                Some(Err(e)) => {
+                    rejected = Some(format!("body_error: {e}"));
+                    break;
+                }
+            }
+        }
+    }
+    let body = Bytes::from(buf);
+    let body_sha256 = hex::encode(Sha256::digest(&body));
+    let too_large = rejected.as_deref() == Some("too_large");
+
+    let cap = NewCapture {
+        endpoint_id,
+        received_at,
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        http_version: format!("{:?}", parts.version),
+        remote_addr: remote.to_string(),
+        headers,
+        header_source,
+        content_type,
+        body,
+        body_sha256,
+        declared_length,
+        rejected,
+    };
+    let write = ctx
+        .store
+        .write(move |conn, state| {
+            let id = state.take_capture_id();
+            let (resp, sent) = if too_large {
+                json_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    error_body(
+                        "payload_too_large",
+                        &format!(
+                            "the body is larger than this listener's limit of {} (--max-body)",
+                            human_size(max)
+                        ),
+                    ),
+                    &[(CAPTURE_ID_HEADER, id.to_string()), ("connection", "close".into())],
+                )
+            } else {
+                json_response(
+                    StatusCode::OK,
+                    serde_json::json!({ "ok": true, "capture_id": id }).to_string(),
+                    &[(CAPTURE_ID_HEADER, id.to_string())],
+                )
+            };
+            let summary = queries::insert_capture(conn, id, &cap, &sent)?;
+            Ok((resp, summary))
+        })
+        .await;
+    match write {
+        Ok((resp, summary)) => {
+            tracing::debug!(id = summary.id, endpoint = endpoint_id, method = %summary.method, size = summary.body_size, "captured");
+            ctx.events.publish(Event::CaptureCreated(summary));
+            resp
+        }
+        Err(e) if e.is_disk_full() => {
+            tracing::error!(error = %e, "capture not stored: disk full");
+            json_response(
+                StatusCode::INSUFFICIENT_STORAGE,
+                error_body("disk_full", "the capture could not be stored: the disk is full"),
+                &[],
+            )
+            .0
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "capture not stored");
+            json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error_body("store_failed", &format!("the capture could not be stored: {e}")),
+                &[],
+            )
+            .0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(human_size(25 * 1024 * 1024), "25 MiB");
+        assert_eq!(human_size(2048), "2 KiB");
+        assert_eq!(human_size(1000), "1000 bytes");
+    }
+}

@@ -1,0 +1,67 @@
+//! Live events: what changed, published after it is committed. The control API
+//! streams them to the UI as server-sent events.
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+use utoipa::ToSchema;
+
+use crate::model::{CaptureSummary, Endpoint};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(tag = "type", content = "data")]
+pub enum Event {
+    #[serde(rename = "capture.created")]
+    CaptureCreated(CaptureSummary),
+    #[serde(rename = "capture.updated")]
+    CaptureUpdated(CaptureSummary),
+    #[serde(rename = "capture.deleted")]
+    CaptureDeleted { id: i64, endpoint_id: i64 },
+    #[serde(rename = "endpoint.created")]
+    EndpointCreated(Endpoint),
+    #[serde(rename = "endpoint.updated")]
+    EndpointUpdated(Endpoint),
+    #[serde(rename = "endpoint.deleted")]
+    EndpointDeleted { id: i64 },
+}
+
+impl Event {
+    /// The SSE event name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::CaptureCreated(_) => "capture.created",
+            Event::CaptureUpdated(_) => "capture.updated",
+            Event::CaptureDeleted { .. } => "capture.deleted",
+            Event::EndpointCreated(_) => "endpoint.created",
+            Event::EndpointUpdated(_) => "endpoint.updated",
+            Event::EndpointDeleted { .. } => "endpoint.deleted",
+        }
+    }
+
+    /// The event's payload as JSON.
+    pub fn data_json(&self) -> String {
+        let v = serde_json::to_value(self).unwrap_or_default();
+        v.get("data").map(|d| d.to_string()).unwrap_or_else(|| "{}".into())
+    }
+}
+
+/// A fan-out of events to any number of subscribers. Slow subscribers miss
+/// events (and are told so) rather than slowing capture down.
+#[derive(Clone)]
+pub struct Events {
+    tx: broadcast::Sender<Event>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events { tx: broadcast::channel(4096).0 }
+    }
+}
+
+impl Events {
+    pub fn publish(&self, e: Event) {
+        let _ = self.tx.send(e);
+    }
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.tx.subscribe()
+    }
+}

@@ -1,0 +1,13 @@
+//! Hookbench engine: the capture listener, the store, the control API and the
+//! server that ties them together. Nothing here depends on Tauri: the desktop
+//! app and the CLI are thin shells over [`server::Server`].
+
+pub mod api;
+pub mod capture;
+pub mod config;
+pub mod decode;
+pub mod events;
+pub mod model;
+pub mod server;
+pub mod store;
+pub mod util;

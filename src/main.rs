@@ -1,0 +1,69 @@
+//! `hookbench`: the command-line shell over the engine.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use hookbench::config::EngineOptions;
+use hookbench::server::Server;
+
+#[derive(Parser)]
+#[command(name = "hookbench", version, about = "Capture, inspect and replay webhooks on your own machine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the capture listener and the control API (the UI in a browser), headless.
+    Serve(EngineOptions),
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("HOOKBENCH_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("hookbench=info,warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn serve(opts: EngineOptions) -> Result<()> {
+    let server = Server::start(opts).await?;
+    let i = &server.info;
+    println!("Hookbench {} is running", env!("CARGO_PKG_VERSION"));
+    println!(
+        "  capture  {}/  (Default endpoint; your endpoints are {}/h/<slug>)",
+        i.capture_url, i.capture_url
+    );
+    println!("  UI       {}/?token={}", i.api_url, i.token);
+    println!("  API      {}/api/v1/  (Authorization: Bearer <token>)", i.api_url);
+    println!("  token    {}", i.token);
+    println!("  data     {}", server.data_dir.display());
+    println!("Press Ctrl+C to stop.");
+    wait_for_signal().await;
+    tracing::info!("stopping");
+    server.shutdown().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    init_logging();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(opts) => serve(opts).await,
+    }
+}

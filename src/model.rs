@@ -1,0 +1,162 @@
+//! The types the engine stores and the control API speaks. Field names are a
+//! contract (see DESIGN.md): extend, don't rename.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// One header as it arrived. `value` is the value as text (invalid UTF-8
+/// replaced); when the raw bytes were not valid UTF-8, `value_base64` holds them
+/// exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_base64: Option<String>,
+}
+
+impl Header {
+    pub fn from_bytes(name: &[u8], value: &[u8]) -> Self {
+        use base64::Engine as _;
+        let name = String::from_utf8_lossy(name).into_owned();
+        match std::str::from_utf8(value) {
+            Ok(v) => Header { name, value: v.to_owned(), value_base64: None },
+            Err(_) => Header {
+                name,
+                value: String::from_utf8_lossy(value).into_owned(),
+                value_base64: Some(base64::engine::general_purpose::STANDARD.encode(value)),
+            },
+        }
+    }
+
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Header { name: name.into(), value: value.into(), value_base64: None }
+    }
+}
+
+/// A capture URL: `{capture_url}/h/{slug}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Endpoint {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    /// The full URL senders post to.
+    pub url: String,
+    /// The built-in endpoint that receives requests to paths outside `/h/`.
+    pub is_default: bool,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub capture_count: i64,
+    /// `received_at` of the newest capture, if any.
+    pub last_capture_at: Option<i64>,
+}
+
+/// Where the header list of a capture came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderSource {
+    /// Read off the wire: original order, case and bytes.
+    Wire,
+    /// Rebuilt from the parsed request (HTTP/2, or when the wire head could not be
+    /// matched): names lower-case, duplicates kept but grouped by name.
+    Parsed,
+}
+
+impl HeaderSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HeaderSource::Wire => "wire",
+            HeaderSource::Parsed => "parsed",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        if s == "wire" { HeaderSource::Wire } else { HeaderSource::Parsed }
+    }
+}
+
+/// What the listener answered.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SentResponse {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    /// The body as text (our answers are JSON).
+    pub body: String,
+}
+
+/// One row of the capture list (never carries the body).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CaptureSummary {
+    pub id: i64,
+    pub endpoint_id: i64,
+    /// Milliseconds since the Unix epoch.
+    pub received_at: i64,
+    pub method: String,
+    pub path: String,
+    /// The raw query string (without `?`), if the URL had one.
+    pub query: Option<String>,
+    pub remote_addr: String,
+    pub content_type: Option<String>,
+    pub body_size: i64,
+    /// The status code the listener answered.
+    pub status: u16,
+    /// Why the request was not captured whole (`too_large`, `body_error: …`).
+    pub rejected: Option<String>,
+    pub starred: bool,
+    pub tags: Vec<String>,
+}
+
+/// A capture in full.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Capture {
+    pub id: i64,
+    pub endpoint_id: i64,
+    pub received_at: i64,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub http_version: String,
+    pub remote_addr: String,
+    pub headers: Vec<Header>,
+    pub header_source: HeaderSource,
+    pub content_type: Option<String>,
+    pub body_size: i64,
+    pub body_sha256: String,
+    /// The Content-Length the sender declared, if any.
+    pub declared_length: Option<i64>,
+    pub rejected: Option<String>,
+    pub response: SentResponse,
+    pub starred: bool,
+    pub note: String,
+    pub tags: Vec<String>,
+    /// Views of the body derived at read time; the raw bytes are at `/body`.
+    #[schema(value_type = crate::decode::Decoded)]
+    pub decoded: crate::decode::Decoded,
+}
+
+/// A page of captures, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CapturePage {
+    pub items: Vec<CaptureSummary>,
+    /// Pass as `cursor` to get the next (older) page; null at the end.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EndpointList {
+    pub items: Vec<Endpoint>,
+}
+
+/// How long captures are kept. Starred captures are never pruned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Retention {
+    /// Keep at most this many captures per endpoint (null: no limit).
+    pub max_captures_per_endpoint: Option<i64>,
+    /// Delete captures older than this many seconds (null: no limit).
+    pub max_age_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Settings {
+    pub retention: Retention,
+}

@@ -1,0 +1,233 @@
+//! The store: one SQLite file in WAL mode.
+//!
+//! All writes go through a single writer thread ([`writer`]) that batches
+//! whatever is queued into one transaction, so a burst of captures costs one
+//! commit, and every caller gets its answer only after that commit. Reads use a
+//! small pool of read-only connections on Tokio's blocking threads.
+
+mod migrate;
+pub mod queries;
+mod writer;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use migrate::{MIGRATIONS, schema_version};
+pub use queries::{CaptureFilter, NewCapture};
+pub use writer::WriterState;
+
+use crate::model::Endpoint;
+
+/// How hard a commit tries to reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Durability {
+    /// `synchronous=NORMAL`: a commit survives the process being killed at any
+    /// moment (the WAL is in the OS's hands); a power cut may lose the last commits.
+    #[default]
+    Process,
+    /// `synchronous=FULL`: every commit is fsynced, surviving a power cut too.
+    Power,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration {name} failed: {source}")]
+    Migration { name: String, source: rusqlite::Error },
+    #[error("the database was written by a newer Hookbench (schema {found}, this one knows {supported})")]
+    TooNew { found: i64, supported: i64 },
+    #[error("commit failed: {message}")]
+    Commit { message: String, disk_full: bool },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the store is shut down")]
+    Closed,
+    #[error("I/O error on {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// True when the disk (or the database's size limit) is full.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Commit { disk_full, .. } => *disk_full,
+            StoreError::Sqlite(e) => is_full(e),
+            _ => false,
+        }
+    }
+}
+
+fn is_full(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DiskFull))
+}
+
+/// Cloneable handle on the store.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: writer::Handle,
+    readers: Mutex<Vec<Connection>>,
+    slugs: RwLock<HashMap<String, i64>>,
+    default_endpoint: i64,
+    capture_base: RwLock<String>,
+}
+
+const READ_POOL: usize = 4;
+
+fn apply_pragmas(conn: &Connection, durability: Durability) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(
+        None,
+        "synchronous",
+        match durability {
+            Durability::Process => "NORMAL",
+            Durability::Power => "FULL",
+        },
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `path`, apply migrations, make
+    /// sure the Default endpoint exists and start the writer.
+    pub fn open(path: &Path, durability: Durability) -> Result<Store, StoreError> {
+        create_private_file(path)?;
+        let mut conn = Connection::open(path)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(mode, "could not switch the database to WAL mode");
+        }
+        apply_pragmas(&conn, durability)?;
+        migrate::migrate(&mut conn)?;
+        let default_endpoint = queries::ensure_default_endpoint(&conn)?;
+        let slugs = queries::load_slugs(&conn)?;
+        let state = WriterState::load(&conn)?;
+        let writer = writer::spawn(conn, state)?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path: path.to_owned(),
+                writer,
+                readers: Mutex::new(Vec::new()),
+                slugs: RwLock::new(slugs),
+                default_endpoint,
+                capture_base: RwLock::new(String::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The base URL of the capture listener (`http://127.0.0.1:8787`), used to
+    /// build endpoint URLs.
+    pub fn set_capture_base(&self, base: &str) {
+        *self.inner.capture_base.write().unwrap_or_else(|e| e.into_inner()) =
+            base.trim_end_matches('/').to_owned();
+    }
+
+    pub fn capture_base(&self) -> String {
+        self.inner.capture_base.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Fill in an endpoint's URL from the capture base.
+    pub fn with_url(&self, mut e: Endpoint) -> Endpoint {
+        let base = self.capture_base();
+        e.url = if e.is_default { format!("{base}/") } else { format!("{base}/h/{}", e.slug) };
+        e
+    }
+
+    pub fn default_endpoint_id(&self) -> i64 {
+        self.inner.default_endpoint
+    }
+
+    /// The endpoint id for a slug, from memory (no I/O).
+    pub fn endpoint_for_slug(&self, slug: &str) -> Option<i64> {
+        self.inner.slugs.read().unwrap_or_else(|e| e.into_inner()).get(slug).copied()
+    }
+
+    pub(crate) fn set_slug(&self, old: Option<&str>, new: Option<(&str, i64)>) {
+        let mut map = self.inner.slugs.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = old {
+            map.remove(old);
+        }
+        if let Some((slug, id)) = new {
+            map.insert(slug.to_owned(), id);
+        }
+    }
+
+    /// Run `f` in the writer's current transaction; resolves once it is committed.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.inner.writer.write(f).await
+    }
+
+    /// Run `f` on a read connection on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(f)).await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Run `f` on a read connection on this thread.
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.inner.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        let mut pool = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < READ_POOL {
+            pool.push(conn);
+        }
+        out
+    }
+
+    /// Ask the writer to finish what is queued and stop. Waits for it.
+    pub async fn close(&self) {
+        self.inner.writer.close().await;
+    }
+}
+
+/// Create `path` with owner-only permissions if it does not exist (SQLite gives
+/// its -wal and -shm files the same mode).
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(|source| StoreError::Io { path: path.to_owned(), source })
+}

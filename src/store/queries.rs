@@ -1,0 +1,430 @@
+//! SQL for endpoints, captures and settings. Functions here run on whatever
+//! connection they are given: the writer's (inside its transaction) or a reader.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::StoreError;
+use crate::model::{
+    Capture, CaptureSummary, Endpoint, Header, HeaderSource, Retention, SentResponse, Settings,
+};
+use crate::util::{new_slug, now_ms};
+
+/// A request to store, as the capture listener assembled it.
+#[derive(Debug, Clone)]
+pub struct NewCapture {
+    pub endpoint_id: i64,
+    pub received_at: i64,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub http_version: String,
+    pub remote_addr: String,
+    pub headers: Vec<Header>,
+    pub header_source: HeaderSource,
+    pub content_type: Option<String>,
+    pub body: bytes::Bytes,
+    pub body_sha256: String,
+    pub declared_length: Option<i64>,
+    pub rejected: Option<String>,
+}
+
+/// How much of a text body goes into the full-text index.
+const FTS_BODY_LIMIT: usize = 64 * 1024;
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, {
+            Box::new(std::io::Error::other(format!("{what}: {e}")))
+        })
+    })
+}
+
+/// Text of a body worth indexing: the first part of it, when it looks like text.
+fn indexable_text(body: &[u8]) -> String {
+    let head = &body[..body.len().min(FTS_BODY_LIMIT)];
+    if head[..head.len().min(1024)].contains(&0) {
+        return String::new();
+    }
+    String::from_utf8_lossy(head).into_owned()
+}
+
+fn headers_text(headers: &[Header]) -> String {
+    let mut s = String::new();
+    for h in headers {
+        s.push_str(&h.name);
+        s.push_str(": ");
+        s.push_str(&h.value);
+        s.push('\n');
+    }
+    s
+}
+
+pub fn insert_capture(
+    conn: &Connection,
+    id: i64,
+    c: &NewCapture,
+    resp: &SentResponse,
+) -> Result<CaptureSummary, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO captures (id, endpoint_id, received_at, method, path, query, http_version,
+            remote_addr, headers, header_source, content_type, body_size, body_sha256, body,
+            declared_length, rejected, response_status, response_headers, response_body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    )?
+    .execute(params![
+        id,
+        c.endpoint_id,
+        c.received_at,
+        c.method,
+        c.path,
+        c.query,
+        c.http_version,
+        c.remote_addr,
+        json(&c.headers),
+        c.header_source.as_str(),
+        c.content_type,
+        c.body.len() as i64,
+        c.body_sha256,
+        &c.body[..],
+        c.declared_length,
+        c.rejected,
+        resp.status,
+        json(&resp.headers),
+        resp.body,
+    ])?;
+    let path_and_query = match &c.query {
+        Some(q) => format!("{} {}?{}", c.method, c.path, q),
+        None => format!("{} {}", c.method, c.path),
+    };
+    conn.prepare_cached("INSERT INTO captures_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![id, path_and_query, headers_text(&c.headers), indexable_text(&c.body)])?;
+    Ok(CaptureSummary {
+        id,
+        endpoint_id: c.endpoint_id,
+        received_at: c.received_at,
+        method: c.method.clone(),
+        path: c.path.clone(),
+        query: c.query.clone(),
+        remote_addr: c.remote_addr.clone(),
+        content_type: c.content_type.clone(),
+        body_size: c.body.len() as i64,
+        status: resp.status,
+        rejected: c.rejected.clone(),
+        starred: false,
+        tags: Vec::new(),
+    })
+}
+
+// ---------------------------------------------------------------- endpoints
+
+const ENDPOINT_COLS: &str = "e.id, e.name, e.slug, e.is_default, e.created_at, e.updated_at,
+    (SELECT count(*) FROM captures c WHERE c.endpoint_id = e.id),
+    (SELECT max(received_at) FROM captures c WHERE c.endpoint_id = e.id)";
+
+fn endpoint_row(r: &Row) -> rusqlite::Result<Endpoint> {
+    Ok(Endpoint {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        slug: r.get(2)?,
+        url: String::new(),
+        is_default: r.get(3)?,
+        created_at: r.get(4)?,
+        updated_at: r.get(5)?,
+        capture_count: r.get(6)?,
+        last_capture_at: r.get(7)?,
+    })
+}
+
+pub(super) fn ensure_default_endpoint(conn: &Connection) -> Result<i64, StoreError> {
+    if let Some(id) =
+        conn.query_row("SELECT id FROM endpoints WHERE is_default = 1", [], |r| r.get(0)).optional()?
+    {
+        return Ok(id);
+    }
+    let now = now_ms();
+    conn.execute(
+        "INSERT INTO endpoints (name, slug, is_default, created_at, updated_at) VALUES ('Default', ?1, 1, ?2, ?2)",
+        params![new_slug(), now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(super) fn load_slugs(conn: &Connection) -> Result<HashMap<String, i64>, StoreError> {
+    let mut stmt = conn.prepare("SELECT slug, id FROM endpoints")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn list_endpoints(conn: &Connection) -> Result<Vec<Endpoint>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENDPOINT_COLS} FROM endpoints e ORDER BY e.is_default DESC, e.id"
+    ))?;
+    let rows = stmt.query_map([], endpoint_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get_endpoint(conn: &Connection, id: i64) -> Result<Endpoint, StoreError> {
+    conn.query_row(&format!("SELECT {ENDPOINT_COLS} FROM endpoints e WHERE e.id = ?1"), [id], endpoint_row)
+        .optional()?
+        .ok_or(StoreError::NotFound("endpoint"))
+}
+
+pub fn create_endpoint(conn: &Connection, name: &str) -> Result<Endpoint, StoreError> {
+    let now = now_ms();
+    conn.execute(
+        "INSERT INTO endpoints (name, slug, is_default, created_at, updated_at) VALUES (?1, ?2, 0, ?3, ?3)",
+        params![name, new_slug(), now],
+    )?;
+    get_endpoint(conn, conn.last_insert_rowid())
+}
+
+pub fn rename_endpoint(conn: &Connection, id: i64, name: &str) -> Result<Endpoint, StoreError> {
+    let n = conn.execute(
+        "UPDATE endpoints SET name = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, name, now_ms()],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound("endpoint"));
+    }
+    get_endpoint(conn, id)
+}
+
+/// Give an endpoint a new slug. Returns (old slug, endpoint).
+pub fn rotate_endpoint(conn: &Connection, id: i64) -> Result<(String, Endpoint), StoreError> {
+    let old = get_endpoint(conn, id)?.slug;
+    conn.execute(
+        "UPDATE endpoints SET slug = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, new_slug(), now_ms()],
+    )?;
+    Ok((old, get_endpoint(conn, id)?))
+}
+
+/// Delete an endpoint and its captures. Returns its slug.
+pub fn delete_endpoint(conn: &Connection, id: i64) -> Result<String, StoreError> {
+    let e = get_endpoint(conn, id)?;
+    if e.is_default {
+        return Err(StoreError::Conflict("the Default endpoint cannot be deleted".into()));
+    }
+    conn.execute("DELETE FROM captures WHERE endpoint_id = ?1", [id])?;
+    conn.execute("DELETE FROM endpoints WHERE id = ?1", [id])?;
+    Ok(e.slug)
+}
+
+// ---------------------------------------------------------------- captures
+
+/// Filters for the capture list.
+#[derive(Debug, Clone, Default)]
+pub struct CaptureFilter {
+    pub endpoint_id: Option<i64>,
+    /// Full-text query: a substring of path, headers or text body.
+    pub q: Option<String>,
+    /// Only captures with an id below this one (the paging cursor).
+    pub before_id: Option<i64>,
+    pub limit: usize,
+}
+
+const SUMMARY_COLS: &str = "id, endpoint_id, received_at, method, path, query, remote_addr,
+    content_type, body_size, response_status, rejected, starred, tags";
+
+fn summary_row(r: &Row) -> rusqlite::Result<CaptureSummary> {
+    Ok(CaptureSummary {
+        id: r.get(0)?,
+        endpoint_id: r.get(1)?,
+        received_at: r.get(2)?,
+        method: r.get(3)?,
+        path: r.get(4)?,
+        query: r.get(5)?,
+        remote_addr: r.get(6)?,
+        content_type: r.get(7)?,
+        body_size: r.get(8)?,
+        status: r.get(9)?,
+        rejected: r.get(10)?,
+        starred: r.get(11)?,
+        tags: from_json(&r.get::<_, String>(12)?, "tags")?,
+    })
+}
+
+/// FTS5 phrase for a literal substring.
+fn fts_phrase(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
+}
+
+fn like_pattern(q: &str) -> String {
+    let mut s = String::from("%");
+    for ch in q.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(ch);
+    }
+    s.push('%');
+    s
+}
+
+pub fn list_captures(conn: &Connection, f: &CaptureFilter) -> Result<Vec<CaptureSummary>, StoreError> {
+    let mut sql = format!("SELECT {SUMMARY_COLS} FROM captures WHERE 1=1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(e) = f.endpoint_id {
+        args.push(e.into());
+        sql.push_str(&format!(" AND endpoint_id = ?{}", args.len()));
+    }
+    if let Some(b) = f.before_id {
+        args.push(b.into());
+        sql.push_str(&format!(" AND id < ?{}", args.len()));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if q.chars().count() >= 3 {
+            // The trigram tokenizer matches any substring of three or more characters.
+            args.push(fts_phrase(q).into());
+            sql.push_str(&format!(
+                " AND id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?{})",
+                args.len()
+            ));
+        } else {
+            args.push(like_pattern(q).into());
+            let n = args.len();
+            sql.push_str(&format!(
+                " AND id IN (SELECT rowid FROM captures_fts WHERE path LIKE ?{n} ESCAPE '\\'
+                   OR headers LIKE ?{n} ESCAPE '\\' OR body LIKE ?{n} ESCAPE '\\')"
+            ));
+        }
+    }
+    args.push((f.limit as i64).into());
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), summary_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get_summary(conn: &Connection, id: i64) -> Result<CaptureSummary, StoreError> {
+    conn.query_row(&format!("SELECT {SUMMARY_COLS} FROM captures WHERE id = ?1"), [id], summary_row)
+        .optional()?
+        .ok_or(StoreError::NotFound("capture"))
+}
+
+/// A capture without its decoded views, and its raw body.
+pub fn get_capture(conn: &Connection, id: i64) -> Result<(Capture, bytes::Bytes), StoreError> {
+    conn.query_row(
+        "SELECT id, endpoint_id, received_at, method, path, query, http_version, remote_addr,
+                headers, header_source, content_type, body_size, body_sha256, declared_length,
+                rejected, response_status, response_headers, response_body, starred, note, tags, body
+         FROM captures WHERE id = ?1",
+        [id],
+        |r| {
+            let cap = Capture {
+                id: r.get(0)?,
+                endpoint_id: r.get(1)?,
+                received_at: r.get(2)?,
+                method: r.get(3)?,
+                path: r.get(4)?,
+                query: r.get(5)?,
+                http_version: r.get(6)?,
+                remote_addr: r.get(7)?,
+                headers: from_json(&r.get::<_, String>(8)?, "headers")?,
+                header_source: HeaderSource::parse(&r.get::<_, String>(9)?),
+                content_type: r.get(10)?,
+                body_size: r.get(11)?,
+                body_sha256: r.get(12)?,
+                declared_length: r.get(13)?,
+                rejected: r.get(14)?,
+                response: SentResponse {
+                    status: r.get(15)?,
+                    headers: from_json(&r.get::<_, String>(16)?, "response headers")?,
+                    body: r.get(17)?,
+                },
+                starred: r.get(18)?,
+                note: r.get(19)?,
+                tags: from_json(&r.get::<_, String>(20)?, "tags")?,
+                decoded: Default::default(),
+            };
+            let body: Vec<u8> = r.get(21)?;
+            Ok((cap, bytes::Bytes::from(body)))
+        },
+    )
+    .optional()?
+    .ok_or(StoreError::NotFound("capture"))
+}
+
+pub fn get_body(conn: &Connection, id: i64) -> Result<(Option<String>, bytes::Bytes), StoreError> {
+    conn.query_row("SELECT content_type, body FROM captures WHERE id = ?1", [id], |r| {
+        Ok((r.get(0)?, bytes::Bytes::from(r.get::<_, Vec<u8>>(1)?)))
+    })
+    .optional()?
+    .ok_or(StoreError::NotFound("capture"))
+}
+
+/// Change the user's marks on a capture.
+pub fn update_capture_marks(
+    conn: &Connection,
+    id: i64,
+    starred: Option<bool>,
+    note: Option<&str>,
+    tags: Option<&[String]>,
+) -> Result<CaptureSummary, StoreError> {
+    let n = conn.execute(
+        "UPDATE captures SET starred = coalesce(?2, starred), note = coalesce(?3, note),
+                tags = coalesce(?4, tags) WHERE id = ?1",
+        params![id, starred, note, tags.map(|t| json(&t))],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound("capture"));
+    }
+    get_summary(conn, id)
+}
+
+/// Delete a capture. Returns its endpoint id.
+pub fn delete_capture(conn: &Connection, id: i64) -> Result<i64, StoreError> {
+    conn.query_row("DELETE FROM captures WHERE id = ?1 RETURNING endpoint_id", [id], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound("capture"))
+}
+
+// ---------------------------------------------------------------- settings
+
+pub fn get_settings(conn: &Connection) -> Result<Settings, StoreError> {
+    let v: Option<String> =
+        conn.query_row("SELECT value FROM settings WHERE key = 'retention'", [], |r| r.get(0)).optional()?;
+    let retention = match v {
+        Some(s) => {
+            serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("retention setting: {e}")))?
+        }
+        None => Retention::default(),
+    };
+    Ok(Settings { retention })
+}
+
+pub fn put_settings(conn: &Connection, s: &Settings) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES ('retention', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [json(&s.retention)],
+    )?;
+    Ok(())
+}
+
+/// Delete captures beyond the retention settings. Starred captures are kept.
+pub fn apply_retention(conn: &Connection) -> Result<usize, StoreError> {
+    let r = get_settings(conn)?.retention;
+    let mut deleted = 0;
+    if let Some(secs) = r.max_age_seconds.filter(|s| *s > 0) {
+        let cutoff = now_ms() - secs.saturating_mul(1000);
+        deleted += conn.execute("DELETE FROM captures WHERE starred = 0 AND received_at < ?1", [cutoff])?;
+    }
+    if let Some(max) = r.max_captures_per_endpoint.filter(|m| *m >= 0) {
+        deleted += conn.execute(
+            "DELETE FROM captures WHERE starred = 0 AND id IN (
+                SELECT id FROM (
+                    SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY id DESC) AS n
+                    FROM captures WHERE starred = 0)
+                WHERE n > ?1)",
+            [max],
+        )?;
+    }
+    Ok(deleted)
+}

@@ -1,0 +1,184 @@
+//! The single writer: one thread owns the read-write connection. Jobs queued
+//! while a transaction is being committed are batched into the next one, so N
+//! concurrent captures cost one commit instead of N. Every job runs in its own
+//! savepoint (one failing job does not undo the others) and learns its outcome
+//! only after COMMIT returns.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::{StoreError, queries};
+
+/// State only the writer touches.
+pub struct WriterState {
+    next_capture_id: i64,
+    retention_due: Instant,
+}
+
+impl WriterState {
+    pub(super) fn load(conn: &Connection) -> Result<Self, StoreError> {
+        let max_id: i64 = conn.query_row(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'captures'), 0),
+                        coalesce((SELECT max(id) FROM captures), 0))",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(WriterState { next_capture_id: max_id + 1, retention_due: Instant::now() })
+    }
+
+    /// The id the next capture gets. Ids only grow; one lost to a failed commit
+    /// leaves a gap.
+    pub fn take_capture_id(&mut self) -> i64 {
+        let id = self.next_capture_id;
+        self.next_capture_id += 1;
+        id
+    }
+}
+
+type Done = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
+type Job = Box<dyn FnOnce(&Connection, &mut WriterState) -> Done + Send>;
+
+enum Msg {
+    Job(Job),
+    Close(oneshot::Sender<()>),
+}
+
+pub(super) struct Handle {
+    tx: mpsc::Sender<Msg>,
+}
+
+/// At most this many jobs share one transaction.
+const MAX_BATCH: usize = 512;
+/// How often retention runs.
+const RETENTION_EVERY: Duration = Duration::from_secs(60);
+
+pub(super) fn spawn(conn: Connection, state: WriterState) -> Result<Handle, StoreError> {
+    let (tx, rx) = mpsc::channel::<Msg>();
+    std::thread::Builder::new()
+        .name("hookbench-store-writer".into())
+        .spawn(move || run(conn, state, rx))
+        .map_err(|source| StoreError::Io { path: "writer thread".into(), source })?;
+    Ok(Handle { tx })
+}
+
+impl Handle {
+    pub(super) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn, state| {
+            let result = in_savepoint(conn, |c| f(c, state));
+            Box::new(move |commit: Result<(), &StoreError>| {
+                let out = match (result, commit) {
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(e)) => {
+                        Err(StoreError::Commit { message: e.to_string(), disk_full: e.is_disk_full() })
+                    }
+                    (Ok(v), Ok(())) => Ok(v),
+                };
+                let _ = tx.send(out);
+            })
+        });
+        self.tx.send(Msg::Job(job)).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub(super) async fn close(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Msg::Close(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+fn in_savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.execute_batch("SAVEPOINT job")?;
+    match f(conn) {
+        Ok(v) => {
+            conn.execute_batch("RELEASE job")?;
+            Ok(v)
+        }
+        Err(e) => {
+            // If SQLite already rolled the whole transaction back (disk full),
+            // there is no savepoint left to go back to; COMMIT will report it.
+            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            Err(e)
+        }
+    }
+}
+
+fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
+    let mut closing: Vec<oneshot::Sender<()>> = Vec::new();
+    loop {
+        let wait = state.retention_due.saturating_duration_since(Instant::now());
+        let first = match rx.recv_timeout(wait) {
+            Ok(m) => Some(m),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        let mut jobs = Vec::new();
+        for msg in first.into_iter().chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+            match msg {
+                Msg::Job(j) => jobs.push(j),
+                Msg::Close(ack) => closing.push(ack),
+            }
+            if jobs.len() >= MAX_BATCH {
+                break;
+            }
+        }
+        let retention = Instant::now() >= state.retention_due;
+        if retention {
+            state.retention_due = Instant::now() + RETENTION_EVERY;
+        }
+        if !jobs.is_empty() || retention {
+            commit_batch(&conn, &mut state, jobs, retention);
+        }
+        if !closing.is_empty() && rx.try_recv().is_err() {
+            break;
+        }
+    }
+    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+    drop(conn);
+    for ack in closing {
+        let _ = ack.send(());
+    }
+}
+
+fn commit_batch(conn: &Connection, state: &mut WriterState, jobs: Vec<Job>, retention: bool) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let err = StoreError::from(e);
+        tracing::error!(error = %err, "could not begin a write transaction");
+        // Dropping the jobs unrun tells each caller the write did not happen.
+        drop(jobs);
+        return;
+    }
+    let mut done: Vec<Done> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        done.push(job(conn, state));
+    }
+    if retention {
+        match queries::apply_retention(conn) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "retention pruned old captures"),
+            Err(e) => tracing::warn!(error = %e, "retention failed"),
+        }
+    }
+    let commit = conn.execute_batch("COMMIT").map_err(StoreError::from);
+    if let Err(e) = &commit {
+        tracing::error!(error = %e, disk_full = e.is_disk_full(), "commit failed");
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+    }
+    for d in done {
+        d(commit.as_ref().map(|_| ()));
+    }
+}
