@@ -115,7 +115,7 @@ fn valid_name(name: &str) -> ApiResult<String> {
 
 #[utoipa::path(get, path = "/api/v1/endpoints", responses((status = 200, body = EndpointList)))]
 pub async fn list_endpoints(State(st): State<ApiState>) -> ApiResult<Json<EndpointList>> {
-    let items = st.store.read(|c| queries::list_endpoints(c)).await?;
+    let items = st.store.read(queries::list_endpoints).await?;
     Ok(Json(EndpointList { items: items.into_iter().map(|e| st.store.with_url(e)).collect() }))
 }
 
@@ -223,10 +223,12 @@ pub async fn list_captures(
     responses((status = 200, body = Capture), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_capture(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json<Capture>> {
     let id = ids.first();
+    let store = st.store.clone();
     let cap = st
         .store
         .read(move |c| {
             let (mut cap, body) = queries::get_capture(c, id)?;
+            let body = store.body_bytes(body)?;
             let encoding = cap
                 .headers
                 .iter()
@@ -239,6 +241,17 @@ pub async fn get_capture(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json
         })
         .await?;
     Ok(Json(cap))
+}
+
+async fn read_body(st: &ApiState, id: i64) -> ApiResult<(Option<String>, bytes::Bytes)> {
+    let store = st.store.clone();
+    Ok(st
+        .store
+        .read(move |c| {
+            let (ct, body) = queries::get_body(c, id)?;
+            Ok((ct, store.body_bytes(body)?))
+        })
+        .await?)
 }
 
 /// Raw bytes are served so that a browser never renders them as a page of this
@@ -259,7 +272,7 @@ fn raw_bytes_response(content_type: Option<&str>, bytes: bytes::Bytes) -> Respon
               (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_body(State(st): State<ApiState>, ids: Ids) -> ApiResult<Response> {
     let id = ids.first();
-    let (ct, body) = st.store.read(move |c| queries::get_body(c, id)).await?;
+    let (ct, body) = read_body(&st, id).await?;
     Ok(raw_bytes_response(ct.as_deref(), body))
 }
 
@@ -268,7 +281,7 @@ pub async fn get_body(State(st): State<ApiState>, ids: Ids) -> ApiResult<Respons
               (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_part(State(st): State<ApiState>, ids: Ids) -> ApiResult<Response> {
     let (id, n) = (ids.first(), ids.0.get(1).copied().unwrap_or(-1));
-    let (ct, body) = st.store.read(move |c| queries::get_body(c, id)).await?;
+    let (ct, body) = read_body(&st, id).await?;
     let boundary = ct
         .as_deref()
         .and_then(|ct| crate::decode::content_type_param(ct, "boundary"))
@@ -306,10 +319,10 @@ pub async fn patch_capture(
     JsonBody(body): JsonBody<PatchCapture>,
 ) -> ApiResult<Json<CaptureSummary>> {
     let id = ids.first();
-    if let Some(tags) = &body.tags {
-        if tags.iter().any(|t| t.trim().is_empty() || t.len() > 100) || tags.len() > 50 {
-            return Err(ApiError::bad_request("tags must be 1 to 100 characters, at most 50 of them"));
-        }
+    if let Some(tags) = &body.tags
+        && (tags.iter().any(|t| t.trim().is_empty() || t.len() > 100) || tags.len() > 50)
+    {
+        return Err(ApiError::bad_request("tags must be 1 to 100 characters, at most 50 of them"));
     }
     let s = st
         .store
@@ -334,7 +347,7 @@ pub async fn delete_capture(State(st): State<ApiState>, ids: Ids) -> ApiResult<S
 
 #[utoipa::path(get, path = "/api/v1/settings", responses((status = 200, body = Settings)))]
 pub async fn get_settings(State(st): State<ApiState>) -> ApiResult<Json<Settings>> {
-    Ok(Json(st.store.read(|c| queries::get_settings(c)).await?))
+    Ok(Json(st.store.read(queries::get_settings).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/settings", request_body = Settings, responses((status = 200, body = Settings)))]

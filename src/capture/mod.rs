@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::events::{Event, Events};
 use crate::model::{Header, HeaderSource, SentResponse};
-use crate::store::{NewCapture, Store, queries};
+use crate::store::{EXTERNAL_THRESHOLD, NewCapture, Store, StoreError, queries};
 use crate::util::now_ms;
 
 pub const CAPTURE_ID_HEADER: &str = "x-hookbench-capture-id";
@@ -123,9 +123,9 @@ fn error_body(code: &str, message: &str) -> String {
 }
 
 fn human_size(n: usize) -> String {
-    if n >= 1024 * 1024 && n % (1024 * 1024) == 0 {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
         format!("{} MiB", n / (1024 * 1024))
-    } else if n >= 1024 && n % 1024 == 0 {
+    } else if n >= 1024 && n.is_multiple_of(1024) {
         format!("{} KiB", n / 1024)
     } else {
         format!("{n} bytes")
@@ -151,22 +151,8 @@ async fn handle(
 ) -> Response<Full<Bytes>> {
     let received_at = now_ms();
     let (parts, body) = req.into_parts();
-    let endpoint_id = match route(&ctx.store, parts.uri.path()) {
-        Ok(id) => id,
-        Err(_) => {
-            return json_response(
-                StatusCode::NOT_FOUND,
-                error_body(
-                    "unknown_endpoint",
-                    "no endpoint has this URL (it may have been rotated or deleted)",
-                ),
-                &[],
-            )
-            .0;
-        }
-    };
-
-    // Headers exactly as sent when the wire tap has them, else as parsed.
+    // Headers exactly as sent when the wire tap has them, else as parsed. The
+    // head is taken for every request, answered or not, to keep the tap in step.
     let target = parts.uri.to_string();
     let (headers, header_source) =
         match tap::take_head(tap_handle, parts.method.as_str().as_bytes(), target.as_bytes()) {
@@ -183,6 +169,21 @@ async fn handle(
                 HeaderSource::Parsed,
             ),
         };
+    let endpoint_id = match route(&ctx.store, parts.uri.path()) {
+        Ok(id) => id,
+        Err(_) => {
+            return json_response(
+                StatusCode::NOT_FOUND,
+                error_body(
+                    "unknown_endpoint",
+                    "no endpoint has this URL (it may have been rotated or deleted)",
+                ),
+                &[],
+            )
+            .0;
+        }
+    };
+
     let declared_length: Option<i64> = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -221,8 +222,26 @@ async fn handle(
         }
     }
     let body = Bytes::from(buf);
-    let body_sha256 = hex::encode(Sha256::digest(&body));
     let too_large = rejected.as_deref() == Some("too_large");
+    // Large bodies go to a blob file first (hashing on a blocking thread too).
+    let (body, body_sha256, body_external) = if body.len() > EXTERNAL_THRESHOLD {
+        let store = ctx.store.clone();
+        let put = tokio::task::spawn_blocking(move || {
+            let sha = hex::encode(Sha256::digest(&body));
+            store.blobs().put(&sha, &body).map(|()| (body, sha))
+        })
+        .await;
+        match put {
+            Ok(Ok((body, sha))) => (body, sha, true),
+            Ok(Err(e)) => return store_failed(&e),
+            Err(e) => {
+                return store_failed(&StoreError::Corrupt(format!("blob writer panicked: {e}")));
+            }
+        }
+    } else {
+        let sha = hex::encode(Sha256::digest(&body));
+        (body, sha, false)
+    };
 
     let cap = NewCapture {
         endpoint_id,
@@ -232,10 +251,11 @@ async fn handle(
         query: parts.uri.query().map(str::to_owned),
         http_version: format!("{:?}", parts.version),
         remote_addr: remote.to_string(),
-        headers,
+        headers_json: serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()),
         header_source,
         content_type,
         body,
+        body_external,
         body_sha256,
         declared_length,
         rejected,
@@ -273,25 +293,23 @@ async fn handle(
             ctx.events.publish(Event::CaptureCreated(summary));
             resp
         }
-        Err(e) if e.is_disk_full() => {
-            tracing::error!(error = %e, "capture not stored: disk full");
-            json_response(
-                StatusCode::INSUFFICIENT_STORAGE,
-                error_body("disk_full", "the capture could not be stored: the disk is full"),
-                &[],
-            )
-            .0
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "capture not stored");
-            json_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                error_body("store_failed", &format!("the capture could not be stored: {e}")),
-                &[],
-            )
-            .0
-        }
+        Err(e) => store_failed(&e),
     }
+}
+
+/// The answer when a capture could not be stored: 507 when the disk is full.
+fn store_failed(e: &StoreError) -> Response<Full<Bytes>> {
+    let (status, code, message) = if e.is_disk_full() {
+        (
+            StatusCode::INSUFFICIENT_STORAGE,
+            "disk_full",
+            "the capture could not be stored: the disk is full".into(),
+        )
+    } else {
+        (StatusCode::INTERNAL_SERVER_ERROR, "store_failed", format!("the capture could not be stored: {e}"))
+    };
+    tracing::error!(error = %e, "capture not stored");
+    json_response(status, error_body(code, &message), &[]).0
 }
 
 #[cfg(test)]

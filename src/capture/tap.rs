@@ -63,7 +63,9 @@ pub fn new_handle() -> TapHandle {
 pub fn take_head(handle: &TapHandle, method: &[u8], target: &[u8]) -> Option<RawHead> {
     let mut t = handle.lock().unwrap_or_else(|e| e.into_inner());
     let head = t.heads.pop_front()?;
-    if head.method == method && head.target == target {
+    // The parsed URI has no fragment; the wire target may.
+    let wire_target = head.target.split(|b| *b == b'#').next().unwrap_or_default();
+    if head.method == method && wire_target == target {
         Some(head)
     } else {
         t.heads.clear();
@@ -364,5 +366,13 @@ mod tests {
         assert!(take_head(&h, b"GET", b"/a").is_some());
         assert!(take_head(&h, b"GET", b"/zzz").is_none(), "mismatch");
         assert!(take_head(&h, b"GET", b"/b").is_none(), "tap is off after a mismatch");
+    }
+
+    #[test]
+    fn a_fragment_on_the_wire_still_matches() {
+        let h = new_handle();
+        h.lock().unwrap().feed(b"GET /a?x=1#frag HTTP/1.1\r\n\r\n");
+        let head = take_head(&h, b"GET", b"/a?x=1").expect("matched without the fragment");
+        assert_eq!(head.target, b"/a?x=1#frag", "the wire target is kept whole");
     }
 }

@@ -5,6 +5,8 @@
 //! commit, and every caller gets its answer only after that commit. Reads use a
 //! small pool of read-only connections on Tokio's blocking threads.
 
+mod blobs;
+mod checkpoint;
 mod migrate;
 pub mod queries;
 mod writer;
@@ -15,8 +17,9 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use blobs::{Blobs, EXTERNAL_THRESHOLD};
 pub use migrate::{MIGRATIONS, schema_version};
-pub use queries::{CaptureFilter, NewCapture};
+pub use queries::{CaptureFilter, NewCapture, StoredBody};
 pub use writer::WriterState;
 
 use crate::model::Endpoint;
@@ -78,6 +81,8 @@ pub struct Store {
 struct Inner {
     path: PathBuf,
     writer: writer::Handle,
+    checkpointer: checkpoint::Handle,
+    blobs: Blobs,
     readers: Mutex<Vec<Connection>>,
     slugs: RwLock<HashMap<String, i64>>,
     default_endpoint: i64,
@@ -114,12 +119,19 @@ impl Store {
         migrate::migrate(&mut conn)?;
         let default_endpoint = queries::ensure_default_endpoint(&conn)?;
         let slugs = queries::load_slugs(&conn)?;
-        let state = WriterState::load(&conn)?;
+        let blobs = Blobs::new(path.parent().unwrap_or(Path::new(".")).join("blobs"), durability);
+        let state = WriterState::load(&conn, blobs.clone())?;
+        // Checkpoints run on a thread of their own so commits never wait for them.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        let checkpointer = checkpoint::spawn(path, durability)?;
         let writer = writer::spawn(conn, state)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 writer,
+                checkpointer,
+                blobs,
                 readers: Mutex::new(Vec::new()),
                 slugs: RwLock::new(slugs),
                 default_endpoint,
@@ -202,6 +214,7 @@ impl Store {
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
                 c.busy_timeout(std::time::Duration::from_secs(10))?;
+                self.register_functions(&c)?;
                 c
             }
         };
@@ -213,8 +226,40 @@ impl Store {
         out
     }
 
+    /// SQL functions the read queries use: `hb_body_text(body, body_external,
+    /// body_sha256)` is the searchable text of a body wherever it is stored.
+    fn register_functions(&self, conn: &Connection) -> rusqlite::Result<()> {
+        use rusqlite::functions::FunctionFlags;
+        let blobs = self.inner.blobs.clone();
+        conn.create_scalar_function("hb_body_text", 3, FunctionFlags::SQLITE_UTF8, move |ctx| {
+            let external: bool = ctx.get(1)?;
+            let prefix = if external {
+                let sha: String = ctx.get(2)?;
+                blobs.read_prefix(&sha, queries::FTS_BODY_LIMIT).unwrap_or_default()
+            } else {
+                let body = ctx.get_raw(0).as_blob_or_null().ok().flatten().unwrap_or_default();
+                body[..body.len().min(queries::FTS_BODY_LIMIT)].to_vec()
+            };
+            Ok(queries::indexable_text(&prefix))
+        })
+    }
+
+    /// Large bodies' files.
+    pub fn blobs(&self) -> &Blobs {
+        &self.inner.blobs
+    }
+
+    /// The bytes of a stored body. Blocking when the body is in a blob file.
+    pub fn body_bytes(&self, body: StoredBody) -> Result<bytes::Bytes, StoreError> {
+        match body {
+            StoredBody::Inline(b) => Ok(b),
+            StoredBody::External(sha) => self.inner.blobs.read(&sha),
+        }
+    }
+
     /// Ask the writer to finish what is queued and stop. Waits for it.
     pub async fn close(&self) {
+        self.inner.checkpointer.stop();
         self.inner.writer.close().await;
     }
 }

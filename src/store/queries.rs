@@ -21,17 +21,32 @@ pub struct NewCapture {
     pub query: Option<String>,
     pub http_version: String,
     pub remote_addr: String,
-    pub headers: Vec<Header>,
+    /// The headers as JSON (made by the caller, off the writer thread).
+    pub headers_json: String,
     pub header_source: HeaderSource,
     pub content_type: Option<String>,
     pub body: bytes::Bytes,
+    /// True when `body` was already written to a blob file ([`super::Blobs`]).
+    pub body_external: bool,
     pub body_sha256: String,
     pub declared_length: Option<i64>,
     pub rejected: Option<String>,
 }
 
+/// Where a stored body's bytes are.
+#[derive(Debug, Clone)]
+pub enum StoredBody {
+    Inline(bytes::Bytes),
+    /// In a blob file, by SHA-256.
+    External(String),
+}
+
+fn stored_body(bytes: Vec<u8>, external: bool, sha: String) -> StoredBody {
+    if external { StoredBody::External(sha) } else { StoredBody::Inline(bytes::Bytes::from(bytes)) }
+}
+
 /// How much of a text body goes into the full-text index.
-const FTS_BODY_LIMIT: usize = 64 * 1024;
+pub const FTS_BODY_LIMIT: usize = 64 * 1024;
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
@@ -46,7 +61,7 @@ fn from_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> rusqlite::R
 }
 
 /// Text of a body worth indexing: the first part of it, when it looks like text.
-fn indexable_text(body: &[u8]) -> String {
+pub(super) fn indexable_text(body: &[u8]) -> String {
     let head = &body[..body.len().min(FTS_BODY_LIMIT)];
     if head[..head.len().min(1024)].contains(&0) {
         return String::new();
@@ -74,8 +89,8 @@ pub fn insert_capture(
     conn.prepare_cached(
         "INSERT INTO captures (id, endpoint_id, received_at, method, path, query, http_version,
             remote_addr, headers, header_source, content_type, body_size, body_sha256, body,
-            declared_length, rejected, response_status, response_headers, response_body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            body_external, declared_length, rejected, response_status, response_headers, response_body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         id,
@@ -86,24 +101,19 @@ pub fn insert_capture(
         c.query,
         c.http_version,
         c.remote_addr,
-        json(&c.headers),
+        c.headers_json,
         c.header_source.as_str(),
         c.content_type,
         c.body.len() as i64,
         c.body_sha256,
-        &c.body[..],
+        if c.body_external { &[][..] } else { &c.body[..] },
+        c.body_external,
         c.declared_length,
         c.rejected,
         resp.status,
         json(&resp.headers),
         resp.body,
     ])?;
-    let path_and_query = match &c.query {
-        Some(q) => format!("{} {}?{}", c.method, c.path, q),
-        None => format!("{} {}", c.method, c.path),
-    };
-    conn.prepare_cached("INSERT INTO captures_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![id, path_and_query, headers_text(&c.headers), indexable_text(&c.body)])?;
     Ok(CaptureSummary {
         id,
         endpoint_id: c.endpoint_id,
@@ -119,6 +129,71 @@ pub fn insert_capture(
         starred: false,
         tags: Vec::new(),
     })
+}
+
+/// The id up to which captures are in the full-text index.
+pub fn indexed_upto(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn
+        .query_row("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'fts_indexed_upto'", [], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Add up to `max` captures after `upto` to the full-text index; returns the
+/// new high-water mark. Runs in the writer's transaction.
+pub fn index_captures(
+    conn: &Connection,
+    blobs: &super::Blobs,
+    upto: i64,
+    max: usize,
+    last_id: i64,
+) -> Result<i64, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, method, path, query, headers, coalesce(substr(body, 1, ?3), x''), body_external, body_sha256
+         FROM captures WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![upto, max as i64, FTS_BODY_LIMIT as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, String>(4)?,
+            stored_body(r.get(5)?, r.get(6)?, r.get(7)?),
+        ))
+    })?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO captures_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut high = upto;
+    let mut n = 0;
+    for row in rows {
+        let (id, method, path, query, headers, body) = row?;
+        let body = match body {
+            StoredBody::Inline(b) => b.to_vec(),
+            // A blob that cannot be read still gets its path and headers indexed.
+            StoredBody::External(sha) => blobs.read_prefix(&sha, FTS_BODY_LIMIT).unwrap_or_default(),
+        };
+        let headers: Vec<Header> = serde_json::from_str(&headers).unwrap_or_default();
+        let target = match query {
+            Some(q) => format!("{method} {path}?{q}"),
+            None => format!("{method} {path}"),
+        };
+        insert.execute(params![id, target, headers_text(&headers), indexable_text(&body)])?;
+        high = id;
+        n += 1;
+    }
+    if n < max {
+        // Everything written so far is indexed (ids lost to failed commits included).
+        high = high.max(last_id);
+    }
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES ('fts_indexed_upto', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([high])?;
+    Ok(high)
 }
 
 // ---------------------------------------------------------------- endpoints
@@ -279,20 +354,26 @@ pub fn list_captures(conn: &Connection, f: &CaptureFilter) -> Result<Vec<Capture
         sql.push_str(&format!(" AND id < ?{}", args.len()));
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // Captures not yet in the full-text index (it is filled when the writer
+        // is idle) are scanned directly, so a search never misses one.
+        args.push(like_pattern(q).into());
+        let like = args.len();
+        let scan = format!(
+            "(method || ' ' || path || coalesce('?' || query, '') LIKE ?{like} ESCAPE '\\'
+              OR headers LIKE ?{like} ESCAPE '\\'
+              OR hb_body_text(body, body_external, body_sha256) LIKE ?{like} ESCAPE '\\')"
+        );
         if q.chars().count() >= 3 {
             // The trigram tokenizer matches any substring of three or more characters.
             args.push(fts_phrase(q).into());
+            let m = args.len();
             sql.push_str(&format!(
-                " AND id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?{})",
-                args.len()
+                " AND (id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?{m})
+                   OR (id > coalesce((SELECT CAST(value AS INTEGER) FROM settings
+                                      WHERE key = 'fts_indexed_upto'), 0) AND {scan}))"
             ));
         } else {
-            args.push(like_pattern(q).into());
-            let n = args.len();
-            sql.push_str(&format!(
-                " AND id IN (SELECT rowid FROM captures_fts WHERE path LIKE ?{n} ESCAPE '\\'
-                   OR headers LIKE ?{n} ESCAPE '\\' OR body LIKE ?{n} ESCAPE '\\')"
-            ));
+            sql.push_str(&format!(" AND {scan}"));
         }
     }
     args.push((f.limit as i64).into());
@@ -308,12 +389,13 @@ pub fn get_summary(conn: &Connection, id: i64) -> Result<CaptureSummary, StoreEr
         .ok_or(StoreError::NotFound("capture"))
 }
 
-/// A capture without its decoded views, and its raw body.
-pub fn get_capture(conn: &Connection, id: i64) -> Result<(Capture, bytes::Bytes), StoreError> {
+/// A capture without its decoded views, and where its raw body is.
+pub fn get_capture(conn: &Connection, id: i64) -> Result<(Capture, StoredBody), StoreError> {
     conn.query_row(
         "SELECT id, endpoint_id, received_at, method, path, query, http_version, remote_addr,
                 headers, header_source, content_type, body_size, body_sha256, declared_length,
-                rejected, response_status, response_headers, response_body, starred, note, tags, body
+                rejected, response_status, response_headers, response_body, starred, note, tags, body,
+                body_external
          FROM captures WHERE id = ?1",
         [id],
         |r| {
@@ -343,18 +425,20 @@ pub fn get_capture(conn: &Connection, id: i64) -> Result<(Capture, bytes::Bytes)
                 tags: from_json(&r.get::<_, String>(20)?, "tags")?,
                 decoded: Default::default(),
             };
-            let body: Vec<u8> = r.get(21)?;
-            Ok((cap, bytes::Bytes::from(body)))
+            let body = stored_body(r.get(21)?, r.get(22)?, cap.body_sha256.clone());
+            Ok((cap, body))
         },
     )
     .optional()?
     .ok_or(StoreError::NotFound("capture"))
 }
 
-pub fn get_body(conn: &Connection, id: i64) -> Result<(Option<String>, bytes::Bytes), StoreError> {
-    conn.query_row("SELECT content_type, body FROM captures WHERE id = ?1", [id], |r| {
-        Ok((r.get(0)?, bytes::Bytes::from(r.get::<_, Vec<u8>>(1)?)))
-    })
+pub fn get_body(conn: &Connection, id: i64) -> Result<(Option<String>, StoredBody), StoreError> {
+    conn.query_row(
+        "SELECT content_type, body, body_external, body_sha256 FROM captures WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, stored_body(r.get(1)?, r.get(2)?, r.get(3)?))),
+    )
     .optional()?
     .ok_or(StoreError::NotFound("capture"))
 }

@@ -16,17 +16,42 @@ use super::{StoreError, queries};
 pub struct WriterState {
     next_capture_id: i64,
     retention_due: Instant,
+    /// Captures up to this id are in the full-text index.
+    indexed_upto: i64,
+    /// When the indexer last ran; it runs at least every [`INDEX_AT_LEAST_EVERY`].
+    indexed_at: Instant,
+    /// After a failure the indexer waits until then.
+    index_paused_until: Instant,
+    blobs: super::Blobs,
 }
 
 impl WriterState {
-    pub(super) fn load(conn: &Connection) -> Result<Self, StoreError> {
+    pub(super) fn load(conn: &Connection, blobs: super::Blobs) -> Result<Self, StoreError> {
         let max_id: i64 = conn.query_row(
             "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'captures'), 0),
                         coalesce((SELECT max(id) FROM captures), 0))",
             [],
             |r| r.get(0),
         )?;
-        Ok(WriterState { next_capture_id: max_id + 1, retention_due: Instant::now() })
+        Ok(WriterState {
+            next_capture_id: max_id + 1,
+            retention_due: Instant::now(),
+            indexed_upto: queries::indexed_upto(conn)?,
+            indexed_at: Instant::now(),
+            index_paused_until: Instant::now(),
+            blobs,
+        })
+    }
+
+    fn unindexed(&self) -> bool {
+        self.indexed_upto < self.next_capture_id - 1
+    }
+
+    fn index_due(&self, idle: bool) -> bool {
+        let now = Instant::now();
+        self.unindexed()
+            && now >= self.index_paused_until
+            && (idle || now >= self.indexed_at + INDEX_AT_LEAST_EVERY)
     }
 
     /// The id the next capture gets. Ids only grow; one lost to a failed commit
@@ -54,6 +79,12 @@ pub(super) struct Handle {
 const MAX_BATCH: usize = 512;
 /// How often retention runs.
 const RETENTION_EVERY: Duration = Duration::from_secs(60);
+/// The full-text index is filled when no write has been queued for this long…
+const INDEX_WHEN_IDLE_FOR: Duration = Duration::from_millis(10);
+/// …and, under steady load, at least this often.
+const INDEX_AT_LEAST_EVERY: Duration = Duration::from_millis(250);
+/// Captures indexed per transaction.
+const INDEX_CHUNK: usize = 128;
 
 pub(super) fn spawn(conn: Connection, state: WriterState) -> Result<Handle, StoreError> {
     let (tx, rx) = mpsc::channel::<Msg>();
@@ -100,10 +131,11 @@ fn in_savepoint<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    conn.execute_batch("SAVEPOINT job")?;
+    // Cached statements: a savepoint per job must cost next to nothing.
+    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
     match f(conn) {
         Ok(v) => {
-            conn.execute_batch("RELEASE job")?;
+            conn.prepare_cached("RELEASE job")?.execute([])?;
             Ok(v)
         }
         Err(e) => {
@@ -118,12 +150,17 @@ fn in_savepoint<T>(
 fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
     let mut closing: Vec<oneshot::Sender<()>> = Vec::new();
     loop {
-        let wait = state.retention_due.saturating_duration_since(Instant::now());
+        let now = Instant::now();
+        let mut wait = state.retention_due.saturating_duration_since(now);
+        if state.unindexed() {
+            wait = wait.min(INDEX_WHEN_IDLE_FOR);
+        }
         let first = match rx.recv_timeout(wait) {
             Ok(m) => Some(m),
             Err(mpsc::RecvTimeoutError::Timeout) => None,
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
+        let idle = first.is_none();
         let mut jobs = Vec::new();
         for msg in first.into_iter().chain(std::iter::from_fn(|| rx.try_recv().ok())) {
             match msg {
@@ -141,6 +178,9 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
         if !jobs.is_empty() || retention {
             commit_batch(&conn, &mut state, jobs, retention);
         }
+        if state.index_due(idle) {
+            index_chunk(&conn, &mut state);
+        }
         if !closing.is_empty() && rx.try_recv().is_err() {
             break;
         }
@@ -149,6 +189,34 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
     drop(conn);
     for ack in closing {
         let _ = ack.send(());
+    }
+}
+
+/// Put the next captures into the full-text index, in a transaction of its own.
+fn index_chunk(conn: &Connection, state: &mut WriterState) {
+    state.indexed_at = Instant::now();
+    let result = (|| -> Result<i64, StoreError> {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let high = queries::index_captures(
+            conn,
+            &state.blobs,
+            state.indexed_upto,
+            INDEX_CHUNK,
+            state.next_capture_id - 1,
+        )?;
+        conn.execute_batch("COMMIT")?;
+        Ok(high)
+    })();
+    match result {
+        Ok(high) => state.indexed_upto = high,
+        Err(e) => {
+            tracing::warn!(error = %e, "full-text indexing failed; searches scan unindexed captures");
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            // Try again later rather than spin.
+            state.index_paused_until = Instant::now() + Duration::from_secs(5);
+        }
     }
 }
 
@@ -180,5 +248,12 @@ fn commit_batch(conn: &Connection, state: &mut WriterState, jobs: Vec<Job>, rete
     }
     for d in done {
         d(commit.as_ref().map(|_| ()));
+    }
+    if retention && commit.is_ok() {
+        match state.blobs.sweep(conn) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "removed unreferenced body files"),
+            Err(e) => tracing::warn!(error = %e, "sweeping body files failed"),
+        }
     }
 }

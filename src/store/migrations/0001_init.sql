@@ -23,7 +23,8 @@ CREATE TABLE captures (
     content_type     TEXT,
     body_size        INTEGER NOT NULL,
     body_sha256      TEXT    NOT NULL,
-    body             BLOB    NOT NULL,
+    body             BLOB    NOT NULL,           -- empty when body_external
+    body_external    INTEGER NOT NULL DEFAULT 0,  -- 1: the bytes are in blobs/<sha[0:2]>/<sha>
     declared_length  INTEGER,
     rejected         TEXT,
     response_status  INTEGER NOT NULL,
@@ -35,6 +36,7 @@ CREATE TABLE captures (
 );
 CREATE INDEX captures_by_endpoint ON captures(endpoint_id, id);
 CREATE INDEX captures_by_time ON captures(received_at);
+CREATE INDEX captures_external_bodies ON captures(body_sha256) WHERE body_external = 1;
 
 -- Full-text search (substring, case-insensitive) over path, header text and the
 -- first part of text bodies. Rows share the capture's id as rowid.
