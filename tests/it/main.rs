@@ -1,0 +1,8 @@
+//! Integration tests of `hookbench serve` over real sockets on 127.0.0.1: one
+//! test binary (link once), one server process and data directory per test.
+
+mod api;
+mod capture;
+mod common;
+mod crash;
+mod lifecycle;
