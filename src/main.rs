@@ -5,6 +5,10 @@ use clap::{Parser, Subcommand};
 use hookbench::config::EngineOptions;
 use hookbench::server::Server;
 
+// Capture allocates per request (headers, bodies); mimalloc keeps that cheap.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "hookbench", version, about = "Capture, inspect and replay webhooks on your own machine")]
 struct Cli {

@@ -96,26 +96,51 @@ pub async fn serve(
     }
 }
 
-fn json_response(
-    status: StatusCode,
-    body: String,
-    extra: &[(&str, String)],
-) -> (Response<Full<Bytes>>, SentResponse) {
-    let mut headers = vec![
-        Header::new("content-type", "application/json"),
-        Header::new("content-length", body.len().to_string()),
-    ];
+/// A JSON answer, as it will be stored with the capture.
+fn sent_json(status: StatusCode, body: String, extra: &[(&str, String)]) -> SentResponse {
+    let mut headers = Vec::with_capacity(2 + extra.len());
+    headers.push(Header::new("content-type", "application/json"));
+    headers.push(Header::new("content-length", body.len().to_string()));
     headers.extend(extra.iter().map(|(n, v)| Header::new(*n, v.clone())));
-    let mut resp = Response::new(Full::new(Bytes::from(body.clone())));
-    *resp.status_mut() = status;
-    for h in &headers {
+    SentResponse { status: status.as_u16(), headers, body }
+}
+
+/// The HTTP response for a stored answer.
+fn to_http(sent: SentResponse) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(Bytes::from(sent.body)));
+    *resp.status_mut() = StatusCode::from_u16(sent.status).unwrap_or(StatusCode::OK);
+    for h in &sent.headers {
         if let (Ok(name), Ok(value)) =
             (header::HeaderName::from_bytes(h.name.as_bytes()), HeaderValue::from_str(&h.value))
         {
             resp.headers_mut().append(name, value);
         }
     }
-    (resp, SentResponse { status: status.as_u16(), headers, body })
+    resp
+}
+
+fn json_response(status: StatusCode, body: String, extra: &[(&str, String)]) -> Response<Full<Bytes>> {
+    to_http(sent_json(status, body, extra))
+}
+
+/// What the listener answers for capture `id`. Cheap: it runs on the writer.
+fn capture_answer(id: i64, too_large: bool, max: usize) -> SentResponse {
+    if too_large {
+        sent_json(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            error_body(
+                "payload_too_large",
+                &format!("the body is larger than this listener's limit of {} (--max-body)", human_size(max)),
+            ),
+            &[(CAPTURE_ID_HEADER, id.to_string()), ("connection", "close".into())],
+        )
+    } else {
+        sent_json(
+            StatusCode::OK,
+            format!("{{\"capture_id\":{id},\"ok\":true}}"),
+            &[(CAPTURE_ID_HEADER, id.to_string())],
+        )
+    }
 }
 
 fn error_body(code: &str, message: &str) -> String {
@@ -179,8 +204,7 @@ async fn handle(
                     "no endpoint has this URL (it may have been rotated or deleted)",
                 ),
                 &[],
-            )
-            .0;
+            );
         }
     };
 
@@ -264,31 +288,15 @@ async fn handle(
         .store
         .write(move |conn, state| {
             let id = state.take_capture_id();
-            let (resp, sent) = if too_large {
-                json_response(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    error_body(
-                        "payload_too_large",
-                        &format!(
-                            "the body is larger than this listener's limit of {} (--max-body)",
-                            human_size(max)
-                        ),
-                    ),
-                    &[(CAPTURE_ID_HEADER, id.to_string()), ("connection", "close".into())],
-                )
-            } else {
-                json_response(
-                    StatusCode::OK,
-                    serde_json::json!({ "ok": true, "capture_id": id }).to_string(),
-                    &[(CAPTURE_ID_HEADER, id.to_string())],
-                )
-            };
-            let summary = queries::insert_capture(conn, id, &cap, &sent)?;
-            Ok((resp, summary))
+            let sent = capture_answer(id, too_large, max);
+            queries::insert_capture(conn, id, &cap, &sent)?;
+            Ok((id, sent, cap))
         })
         .await;
     match write {
-        Ok((resp, summary)) => {
+        Ok((id, sent, cap)) => {
+            let summary = cap.summary(id, sent.status);
+            let resp = to_http(sent);
             tracing::debug!(id = summary.id, endpoint = endpoint_id, method = %summary.method, size = summary.body_size, "captured");
             ctx.events.publish(Event::CaptureCreated(summary));
             resp
@@ -309,7 +317,7 @@ fn store_failed(e: &StoreError) -> Response<Full<Bytes>> {
         (StatusCode::INTERNAL_SERVER_ERROR, "store_failed", format!("the capture could not be stored: {e}"))
     };
     tracing::error!(error = %e, "capture not stored");
-    json_response(status, error_body(code, &message), &[]).0
+    json_response(status, error_body(code, &message), &[])
 }
 
 #[cfg(test)]

@@ -276,3 +276,53 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         .map(drop)
         .map_err(|source| StoreError::Io { path: path.to_owned(), source })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &Path) -> Store {
+        Store::open(&dir.join("t.db"), Durability::Process).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_all_commit_and_close_drains_the_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let s = store.clone();
+            tasks.push(tokio::spawn(async move {
+                s.write(move |c, _| queries::create_endpoint(c, &format!("e{i}"))).await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        store.close().await;
+        drop(store);
+        let store = open(dir.path());
+        let n = store.read(|c| Ok(queries::list_endpoints(c)?.len())).await.unwrap();
+        assert_eq!(n, 201, "200 endpoints plus Default");
+    }
+
+    #[tokio::test]
+    async fn a_failing_job_does_not_undo_the_others_in_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let ok = store.write(|c, _| queries::create_endpoint(c, "kept"));
+        let bad = store.write(|c, _| {
+            queries::create_endpoint(c, "undone")?;
+            Err::<(), _>(StoreError::Conflict("refused".into()))
+        });
+        let (ok, bad) = tokio::join!(ok, bad);
+        ok.unwrap();
+        assert!(matches!(bad, Err(StoreError::Conflict(_))));
+        let names: Vec<String> = store
+            .read(|c| Ok(queries::list_endpoints(c)?.into_iter().map(|e| e.name).collect()))
+            .await
+            .unwrap();
+        assert!(names.contains(&"kept".to_owned()));
+        assert!(!names.contains(&"undone".to_owned()), "the failed job's savepoint was rolled back");
+    }
+}

@@ -80,12 +80,33 @@ fn headers_text(headers: &[Header]) -> String {
     s
 }
 
+impl NewCapture {
+    /// The list row for this capture once stored as `id`.
+    pub fn summary(&self, id: i64, status: u16) -> CaptureSummary {
+        CaptureSummary {
+            id,
+            endpoint_id: self.endpoint_id,
+            received_at: self.received_at,
+            method: self.method.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            remote_addr: self.remote_addr.clone(),
+            content_type: self.content_type.clone(),
+            body_size: self.body.len() as i64,
+            status,
+            rejected: self.rejected.clone(),
+            starred: false,
+            tags: Vec::new(),
+        }
+    }
+}
+
 pub fn insert_capture(
     conn: &Connection,
     id: i64,
     c: &NewCapture,
     resp: &SentResponse,
-) -> Result<CaptureSummary, StoreError> {
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO captures (id, endpoint_id, received_at, method, path, query, http_version,
             remote_addr, headers, header_source, content_type, body_size, body_sha256, body,
@@ -114,21 +135,7 @@ pub fn insert_capture(
         json(&resp.headers),
         resp.body,
     ])?;
-    Ok(CaptureSummary {
-        id,
-        endpoint_id: c.endpoint_id,
-        received_at: c.received_at,
-        method: c.method.clone(),
-        path: c.path.clone(),
-        query: c.query.clone(),
-        remote_addr: c.remote_addr.clone(),
-        content_type: c.content_type.clone(),
-        body_size: c.body.len() as i64,
-        status: resp.status,
-        rejected: c.rejected.clone(),
-        starred: false,
-        tags: Vec::new(),
-    })
+    Ok(())
 }
 
 /// The id up to which captures are in the full-text index.

@@ -162,15 +162,26 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
         };
         let idle = first.is_none();
         let mut jobs = Vec::new();
-        for msg in first.into_iter().chain(std::iter::from_fn(|| rx.try_recv().ok())) {
-            match msg {
-                Msg::Job(j) => jobs.push(j),
-                Msg::Close(ack) => closing.push(ack),
+        let mut queue_empty = false;
+        let mut next = first;
+        loop {
+            match next.take() {
+                Some(Msg::Job(j)) => jobs.push(j),
+                Some(Msg::Close(ack)) => closing.push(ack),
+                None => {}
             }
             if jobs.len() >= MAX_BATCH {
                 break;
             }
+            match rx.try_recv() {
+                Ok(m) => next = Some(m),
+                Err(_) => {
+                    queue_empty = true;
+                    break;
+                }
+            }
         }
+
         let retention = Instant::now() >= state.retention_due;
         if retention {
             state.retention_due = Instant::now() + RETENTION_EVERY;
@@ -181,7 +192,8 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
         if state.index_due(idle) {
             index_chunk(&conn, &mut state);
         }
-        if !closing.is_empty() && rx.try_recv().is_err() {
+        // Close once everything queued before the close request is committed.
+        if !closing.is_empty() && queue_empty {
             break;
         }
     }

@@ -35,7 +35,6 @@ CREATE TABLE captures (
     tags             TEXT    NOT NULL DEFAULT '[]'
 );
 CREATE INDEX captures_by_endpoint ON captures(endpoint_id, id);
-CREATE INDEX captures_by_time ON captures(received_at);
 CREATE INDEX captures_external_bodies ON captures(body_sha256) WHERE body_external = 1;
 
 -- Full-text search (substring, case-insensitive) over path, header text and the
