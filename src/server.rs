@@ -16,8 +16,9 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{ApiState, router};
 use crate::capture::{self, CaptureConfig};
 use crate::config::{EngineOptions, default_data_dir};
-use crate::events::Events;
-use crate::store::Store;
+use crate::events::{Event, Events};
+use crate::store::journal::Record;
+use crate::store::{OnIngested, Store};
 use crate::util::new_token;
 
 /// What `--ready-file` holds.
@@ -117,7 +118,12 @@ impl Server {
 
         let db_path = data_dir.join("hookbench.db");
         let durability = opts.durability;
-        let store = tokio::task::spawn_blocking(move || Store::open(&db_path, durability))
+        let events = Events::default();
+        let publisher = events.clone();
+        let on_ingested: OnIngested = Arc::new(move |r: &Record| {
+            publisher.publish(Event::CaptureCreated(r.capture.summary(r.id, r.sent.status)));
+        });
+        let store = tokio::task::spawn_blocking(move || Store::open(&db_path, durability, on_ingested))
             .await?
             .context("opening the database")?;
         let token = load_token(&data_dir, opts.token.clone())?;
@@ -132,7 +138,6 @@ impl Server {
         let api_addr = api_listener.local_addr()?;
         store.set_capture_base(&url_for(capture_addr));
 
-        let events = Events::default();
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
 
@@ -140,7 +145,6 @@ impl Server {
         tasks.push(tokio::spawn(capture::serve(
             capture_listener,
             store.clone(),
-            events.clone(),
             config,
             shutdown.clone(),
             GRACE,

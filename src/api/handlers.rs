@@ -115,6 +115,7 @@ fn valid_name(name: &str) -> ApiResult<String> {
 
 #[utoipa::path(get, path = "/api/v1/endpoints", responses((status = 200, body = EndpointList)))]
 pub async fn list_endpoints(State(st): State<ApiState>) -> ApiResult<Json<EndpointList>> {
+    st.store.caught_up().await;
     let items = st.store.read(queries::list_endpoints).await?;
     Ok(Json(EndpointList { items: items.into_iter().map(|e| st.store.with_url(e)).collect() }))
 }
@@ -137,6 +138,7 @@ pub async fn create_endpoint(
 #[utoipa::path(get, path = "/api/v1/endpoints/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = Endpoint), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_endpoint(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json<Endpoint>> {
+    st.store.caught_up().await;
     let id = ids.first();
     let e = st.store.read(move |c| queries::get_endpoint(c, id)).await?;
     Ok(Json(st.store.with_url(e)))
@@ -166,6 +168,7 @@ pub async fn patch_endpoint(
 #[utoipa::path(delete, path = "/api/v1/endpoints/{id}", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
 pub async fn delete_endpoint(State(st): State<ApiState>, ids: Ids) -> ApiResult<StatusCode> {
+    st.store.caught_up().await;
     let id = ids.first();
     let slug = st.store.write(move |c, _| queries::delete_endpoint(c, id)).await?;
     st.store.set_slug(Some(&slug), None);
@@ -205,6 +208,7 @@ pub async fn list_captures(
     State(st): State<ApiState>,
     QueryParams(q): QueryParams<CaptureQuery>,
 ) -> ApiResult<Json<CapturePage>> {
+    st.store.caught_up().await;
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request("limit must be between 1 and 500"));
@@ -222,6 +226,7 @@ pub async fn list_captures(
 #[utoipa::path(get, path = "/api/v1/captures/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = Capture), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_capture(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json<Capture>> {
+    st.store.caught_up().await;
     let id = ids.first();
     let store = st.store.clone();
     let cap = st
@@ -271,6 +276,7 @@ fn raw_bytes_response(content_type: Option<&str>, bytes: bytes::Bytes) -> Respon
     responses((status = 200, description = "The exact raw body bytes, as `application/octet-stream`; the sender's Content-Type is in `X-Hookbench-Content-Type`", content_type = "application/octet-stream"),
               (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_body(State(st): State<ApiState>, ids: Ids) -> ApiResult<Response> {
+    st.store.caught_up().await;
     let id = ids.first();
     let (ct, body) = read_body(&st, id).await?;
     Ok(raw_bytes_response(ct.as_deref(), body))
@@ -280,6 +286,7 @@ pub async fn get_body(State(st): State<ApiState>, ids: Ids) -> ApiResult<Respons
     responses((status = 200, description = "The bytes of one multipart part (for download)", content_type = "application/octet-stream"),
               (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_part(State(st): State<ApiState>, ids: Ids) -> ApiResult<Response> {
+    st.store.caught_up().await;
     let (id, n) = (ids.first(), ids.0.get(1).copied().unwrap_or(-1));
     let (ct, body) = read_body(&st, id).await?;
     let boundary = ct
@@ -318,6 +325,7 @@ pub async fn patch_capture(
     ids: Ids,
     JsonBody(body): JsonBody<PatchCapture>,
 ) -> ApiResult<Json<CaptureSummary>> {
+    st.store.caught_up().await;
     let id = ids.first();
     if let Some(tags) = &body.tags
         && (tags.iter().any(|t| t.trim().is_empty() || t.len() > 100) || tags.len() > 50)
@@ -337,6 +345,7 @@ pub async fn patch_capture(
 #[utoipa::path(delete, path = "/api/v1/captures/{id}", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = super::error::ErrorBody)))]
 pub async fn delete_capture(State(st): State<ApiState>, ids: Ids) -> ApiResult<StatusCode> {
+    st.store.caught_up().await;
     let id = ids.first();
     let endpoint_id = st.store.write(move |c, _| queries::delete_capture(c, id)).await?;
     st.events.publish(Event::CaptureDeleted { id, endpoint_id });

@@ -19,9 +19,8 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::events::{Event, Events};
 use crate::model::{Header, HeaderSource, SentResponse};
-use crate::store::{EXTERNAL_THRESHOLD, NewCapture, Store, StoreError, queries};
+use crate::store::{EXTERNAL_THRESHOLD, NewCapture, Store, StoreError};
 use crate::util::now_ms;
 
 pub const CAPTURE_ID_HEADER: &str = "x-hookbench-capture-id";
@@ -42,7 +41,6 @@ impl Default for CaptureConfig {
 
 struct Ctx {
     store: Store,
-    events: Events,
     config: CaptureConfig,
 }
 
@@ -51,7 +49,6 @@ struct Ctx {
 pub async fn serve(
     listener: TcpListener,
     store: Store,
-    events: Events,
     config: CaptureConfig,
     shutdown: CancellationToken,
     grace: Duration,
@@ -59,7 +56,7 @@ pub async fn serve(
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(config.header_timeout).keep_alive(true);
     builder.http2().timer(TokioTimer::new());
-    let ctx = Arc::new(Ctx { store, events, config });
+    let ctx = Arc::new(Ctx { store, config });
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let (stream, remote) = tokio::select! {
@@ -248,6 +245,7 @@ async fn handle(
     let body = Bytes::from(buf);
     let too_large = rejected.as_deref() == Some("too_large");
     // Large bodies go to a blob file first (hashing on a blocking thread too).
+    let body_size = body.len() as i64;
     let (body, body_sha256, body_external) = if body.len() > EXTERNAL_THRESHOLD {
         let store = ctx.store.clone();
         let put = tokio::task::spawn_blocking(move || {
@@ -256,7 +254,7 @@ async fn handle(
         })
         .await;
         match put {
-            Ok(Ok((body, sha))) => (body, sha, true),
+            Ok(Ok((_, sha))) => (Bytes::new(), sha, true),
             Ok(Err(e)) => return store_failed(&e),
             Err(e) => {
                 return store_failed(&StoreError::Corrupt(format!("blob writer panicked: {e}")));
@@ -280,26 +278,16 @@ async fn handle(
         content_type,
         body,
         body_external,
+        body_size,
         body_sha256,
         declared_length,
         rejected,
     };
-    let write = ctx
-        .store
-        .write(move |conn, state| {
-            let id = state.take_capture_id();
-            let sent = capture_answer(id, too_large, max);
-            queries::insert_capture(conn, id, &cap, &sent)?;
-            Ok((id, sent, cap))
-        })
-        .await;
-    match write {
-        Ok((id, sent, cap)) => {
-            let summary = cap.summary(id, sent.status);
-            let resp = to_http(sent);
-            tracing::debug!(id = summary.id, endpoint = endpoint_id, method = %summary.method, size = summary.body_size, "captured");
-            ctx.events.publish(Event::CaptureCreated(summary));
-            resp
+    let answer = Box::new(move |id| capture_answer(id, too_large, max));
+    match ctx.store.capture(cap, answer).await {
+        Ok((id, sent)) => {
+            tracing::debug!(id, endpoint = endpoint_id, status = sent.status, "captured");
+            to_http(sent)
         }
         Err(e) => store_failed(&e),
     }

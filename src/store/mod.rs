@@ -5,8 +5,10 @@
 //! commit, and every caller gets its answer only after that commit. Reads use a
 //! small pool of read-only connections on Tokio's blocking threads.
 
+mod appender;
 mod blobs;
 mod checkpoint;
+pub mod journal;
 mod migrate;
 pub mod queries;
 mod writer;
@@ -17,9 +19,11 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use appender::Answer;
 pub use blobs::{Blobs, EXTERNAL_THRESHOLD};
 pub use migrate::{MIGRATIONS, schema_version};
 pub use queries::{CaptureFilter, NewCapture, StoredBody};
+pub use writer::OnIngested;
 pub use writer::WriterState;
 
 use crate::model::Endpoint;
@@ -81,6 +85,8 @@ pub struct Store {
 struct Inner {
     path: PathBuf,
     writer: writer::Handle,
+    appender: appender::Handle,
+    shared: appender::Shared,
     checkpointer: checkpoint::Handle,
     blobs: Blobs,
     readers: Mutex<Vec<Connection>>,
@@ -108,7 +114,10 @@ fn apply_pragmas(conn: &Connection, durability: Durability) -> rusqlite::Result<
 impl Store {
     /// Open (creating if needed) the database at `path`, apply migrations, make
     /// sure the Default endpoint exists and start the writer.
-    pub fn open(path: &Path, durability: Durability) -> Result<Store, StoreError> {
+    ///
+    /// `on_ingested` is called (on the writer thread) for every capture once it
+    /// is readable from the database.
+    pub fn open(path: &Path, durability: Durability, on_ingested: OnIngested) -> Result<Store, StoreError> {
         create_private_file(path)?;
         let mut conn = Connection::open(path)?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -120,16 +129,38 @@ impl Store {
         let default_endpoint = queries::ensure_default_endpoint(&conn)?;
         let slugs = queries::load_slugs(&conn)?;
         let blobs = Blobs::new(path.parent().unwrap_or(Path::new(".")).join("blobs"), durability);
-        let state = WriterState::load(&conn, blobs.clone())?;
+        // Captures journaled but not yet in the database when the last run
+        // ended (it was killed): put them in now, then start a fresh journal.
+        let (mut journal, records) = journal::Journal::open(&path.with_extension("journal"))?;
+        let max_id = queries::max_capture_id(&conn)?;
+        let missing: Vec<_> = records.into_iter().filter(|r| r.id > max_id).collect();
+        if !missing.is_empty() {
+            let tx = conn.unchecked_transaction()?;
+            for r in &missing {
+                if let Err(e) = queries::insert_capture(&tx, r.id, &r.capture, &r.sent) {
+                    tracing::warn!(id = r.id, error = %e, "a journaled capture could not be recovered");
+                }
+            }
+            tx.commit()?;
+            tracing::info!(recovered = missing.len(), "captures recovered from the journal");
+        }
+        journal.clear()?;
+        let (state, ingested) = WriterState::load(&conn, blobs.clone(), on_ingested)?;
+        let next_id = *ingested.borrow() + 1;
+        let shared =
+            appender::Shared { appended: Arc::new(std::sync::atomic::AtomicI64::new(next_id - 1)), ingested };
         // Checkpoints run on a thread of their own so commits never wait for them.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         let checkpointer = checkpoint::spawn(path, durability)?;
         let writer = writer::spawn(conn, state)?;
+        let appender = appender::spawn(journal, next_id, durability, writer.ingest_sender(), &shared)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 writer,
+                appender,
+                shared,
                 checkpointer,
                 blobs,
                 readers: Mutex::new(Vec::new()),
@@ -178,6 +209,27 @@ impl Store {
         }
         if let Some((slug, id)) = new {
             map.insert(slug.to_owned(), id);
+        }
+    }
+
+    /// Store a capture: resolves with its id and answer once it is durable
+    /// (journaled). It is readable through [`Store::caught_up`] soon after.
+    pub async fn capture(
+        &self,
+        c: NewCapture,
+        answer: Answer,
+    ) -> Result<(i64, crate::model::SentResponse), StoreError> {
+        self.inner.appender.capture(c, answer).await
+    }
+
+    /// Wait (up to a few seconds) until every capture journaled so far is in
+    /// the database, so that reads see every capture a sender was answered for.
+    pub async fn caught_up(&self) {
+        let target = self.inner.shared.appended.load(std::sync::atomic::Ordering::Acquire);
+        let mut rx = self.inner.shared.ingested.clone();
+        let wait = rx.wait_for(|v| *v >= target);
+        if tokio::time::timeout(std::time::Duration::from_secs(5), wait).await.is_err() {
+            tracing::warn!(target, "reading before every capture reached the database");
         }
     }
 
@@ -259,6 +311,7 @@ impl Store {
 
     /// Ask the writer to finish what is queued and stop. Waits for it.
     pub async fn close(&self) {
+        self.inner.appender.close().await;
         self.inner.checkpointer.stop();
         self.inner.writer.close().await;
     }
@@ -282,7 +335,7 @@ mod tests {
     use super::*;
 
     fn open(dir: &Path) -> Store {
-        Store::open(&dir.join("t.db"), Durability::Process).unwrap()
+        Store::open(&dir.join("t.db"), Durability::Process, Arc::new(|_| {})).unwrap()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -304,6 +357,54 @@ mod tests {
         let store = open(dir.path());
         let n = store.read(|c| Ok(queries::list_endpoints(c)?.len())).await.unwrap();
         assert_eq!(n, 201, "200 endpoints plus Default");
+    }
+
+    #[tokio::test]
+    async fn journaled_captures_missing_from_the_database_are_recovered_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let store = open(dir.path());
+        store.close().await;
+        drop(store);
+        // As if the process died after journaling captures 1..=3 and answering,
+        // before the writer put them in the database.
+        let (mut j, _) = journal::Journal::open(&db.with_extension("journal")).unwrap();
+        let mut frames = Vec::new();
+        for id in 1..=3 {
+            journal::encode(
+                &journal::tests::sample(id, format!("body {id}").as_bytes()),
+                j.epoch(),
+                &mut frames,
+            );
+        }
+        j.append(&frames, true).unwrap();
+        drop(j);
+
+        let store = open(dir.path());
+        let (cap, body) = store.read(|c| queries::get_capture(c, 2)).await.unwrap();
+        assert_eq!(cap.query.as_deref(), Some("a=1&a=2"));
+        assert_eq!(&store.body_bytes(body).unwrap()[..], b"body 2");
+        // New captures continue after the recovered ids.
+        let c = journal::tests::sample(0, b"new").capture;
+        let (id, _) = store
+            .capture(
+                c,
+                Box::new(|id| crate::model::SentResponse {
+                    status: 200,
+                    headers: vec![],
+                    body: id.to_string(),
+                }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(id, 4);
+        store.caught_up().await;
+        assert_eq!(store.read(|c| queries::get_summary(c, 4)).await.unwrap().body_size, 3);
+        store.close().await;
+        drop(store);
+        // The journal was started over: opening again recovers nothing twice.
+        let (_, left) = journal::Journal::open(&db.with_extension("journal")).unwrap();
+        assert!(left.iter().all(|r| r.id == 4), "only the last capture's frame may remain");
     }
 
     #[tokio::test]

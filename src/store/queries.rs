@@ -25,9 +25,11 @@ pub struct NewCapture {
     pub headers_json: String,
     pub header_source: HeaderSource,
     pub content_type: Option<String>,
+    /// The bytes, unless `body_external` (then empty).
     pub body: bytes::Bytes,
-    /// True when `body` was already written to a blob file ([`super::Blobs`]).
+    /// True when the body was already written to a blob file ([`super::Blobs`]).
     pub body_external: bool,
+    pub body_size: i64,
     pub body_sha256: String,
     pub declared_length: Option<i64>,
     pub rejected: Option<String>,
@@ -92,7 +94,7 @@ impl NewCapture {
             query: self.query.clone(),
             remote_addr: self.remote_addr.clone(),
             content_type: self.content_type.clone(),
-            body_size: self.body.len() as i64,
+            body_size: self.body_size,
             status,
             rejected: self.rejected.clone(),
             starred: false,
@@ -125,7 +127,7 @@ pub fn insert_capture(
         c.headers_json,
         c.header_source.as_str(),
         c.content_type,
-        c.body.len() as i64,
+        c.body_size,
         c.body_sha256,
         if c.body_external { &[][..] } else { &c.body[..] },
         c.body_external,
@@ -136,6 +138,16 @@ pub fn insert_capture(
         resp.body,
     ])?;
     Ok(())
+}
+
+/// The highest capture id ever stored (deleted ones included).
+pub fn max_capture_id(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'captures'), 0),
+                    coalesce((SELECT max(id) FROM captures), 0))",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// The id up to which captures are in the full-text index.

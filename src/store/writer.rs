@@ -1,20 +1,36 @@
 //! The single writer: one thread owns the read-write connection. Jobs queued
-//! while a transaction is being committed are batched into the next one, so N
-//! concurrent captures cost one commit instead of N. Every job runs in its own
-//! savepoint (one failing job does not undo the others) and learns its outcome
-//! only after COMMIT returns.
+//! while a transaction is being committed are batched into the next one. Every
+//! job runs in its own savepoint (one failing job does not undo the others) and
+//! learns its outcome only after COMMIT returns.
+//!
+//! Captures arrive already journaled ([`super::journal`]): the writer inserts
+//! them with whatever else is queued, publishes `ingested` after the commit,
+//! and keeps them to try again if the commit fails (the journal still has
+//! them, so nothing is lost meanwhile).
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
-use tokio::sync::oneshot;
+use std::sync::Arc;
 
+use rusqlite::Connection;
+use tokio::sync::{oneshot, watch};
+
+use super::journal::Record;
 use super::{StoreError, queries};
+
+/// Called for each capture once it is committed to SQLite.
+pub type OnIngested = Arc<dyn Fn(&Record) + Send + Sync>;
 
 /// State only the writer touches.
 pub struct WriterState {
-    next_capture_id: i64,
+    /// The highest capture id committed to SQLite.
+    ingested_upto: i64,
+    ingested: watch::Sender<i64>,
+    /// Journaled captures not yet committed here, in id order.
+    pending: Vec<Record>,
+    ingest_retry_at: Instant,
+    on_ingested: OnIngested,
     retention_due: Instant,
     /// Captures up to this id are in the full-text index.
     indexed_upto: i64,
@@ -26,25 +42,34 @@ pub struct WriterState {
 }
 
 impl WriterState {
-    pub(super) fn load(conn: &Connection, blobs: super::Blobs) -> Result<Self, StoreError> {
-        let max_id: i64 = conn.query_row(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'captures'), 0),
-                        coalesce((SELECT max(id) FROM captures), 0))",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(WriterState {
-            next_capture_id: max_id + 1,
+    pub(super) fn load(
+        conn: &Connection,
+        blobs: super::Blobs,
+        on_ingested: OnIngested,
+    ) -> Result<(Self, watch::Receiver<i64>), StoreError> {
+        let max_id = queries::max_capture_id(conn)?;
+        let (ingested, rx) = watch::channel(max_id);
+        let state = WriterState {
+            ingested_upto: max_id,
+            ingested,
+            pending: Vec::new(),
+            ingest_retry_at: Instant::now(),
+            on_ingested,
             retention_due: Instant::now(),
             indexed_upto: queries::indexed_upto(conn)?,
             indexed_at: Instant::now(),
             index_paused_until: Instant::now(),
             blobs,
-        })
+        };
+        Ok((state, rx))
     }
 
     fn unindexed(&self) -> bool {
-        self.indexed_upto < self.next_capture_id - 1
+        self.indexed_upto < self.ingested_upto
+    }
+
+    fn ingest_due(&self) -> bool {
+        !self.pending.is_empty() && Instant::now() >= self.ingest_retry_at
     }
 
     fn index_due(&self, idle: bool) -> bool {
@@ -53,14 +78,6 @@ impl WriterState {
             && now >= self.index_paused_until
             && (idle || now >= self.indexed_at + INDEX_AT_LEAST_EVERY)
     }
-
-    /// The id the next capture gets. Ids only grow; one lost to a failed commit
-    /// leaves a gap.
-    pub fn take_capture_id(&mut self) -> i64 {
-        let id = self.next_capture_id;
-        self.next_capture_id += 1;
-        id
-    }
 }
 
 type Done = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
@@ -68,6 +85,7 @@ type Job = Box<dyn FnOnce(&Connection, &mut WriterState) -> Done + Send>;
 
 enum Msg {
     Job(Job),
+    Ingest(Vec<Record>),
     Close(oneshot::Sender<()>),
 }
 
@@ -75,8 +93,20 @@ pub(super) struct Handle {
     tx: mpsc::Sender<Msg>,
 }
 
+/// Where the appender hands journaled captures over.
+pub(super) struct IngestSender(mpsc::Sender<Msg>);
+
+impl IngestSender {
+    pub(super) fn ingest(&self, records: Vec<Record>) {
+        // The writer only goes away at shutdown, after the appender.
+        let _ = self.0.send(Msg::Ingest(records));
+    }
+}
+
 /// At most this many jobs share one transaction.
 const MAX_BATCH: usize = 512;
+/// How long to wait before trying again to insert captures that failed.
+const INGEST_RETRY: Duration = Duration::from_secs(1);
 /// How often retention runs.
 const RETENTION_EVERY: Duration = Duration::from_secs(60);
 /// The full-text index is filled when no write has been queued for this long…
@@ -96,6 +126,10 @@ pub(super) fn spawn(conn: Connection, state: WriterState) -> Result<Handle, Stor
 }
 
 impl Handle {
+    pub(super) fn ingest_sender(&self) -> IngestSender {
+        IngestSender(self.tx.clone())
+    }
+
     pub(super) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -155,6 +189,9 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
         if state.unindexed() {
             wait = wait.min(INDEX_WHEN_IDLE_FOR);
         }
+        if !state.pending.is_empty() {
+            wait = wait.min(state.ingest_retry_at.saturating_duration_since(now));
+        }
         let first = match rx.recv_timeout(wait) {
             Ok(m) => Some(m),
             Err(mpsc::RecvTimeoutError::Timeout) => None,
@@ -167,6 +204,7 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
         loop {
             match next.take() {
                 Some(Msg::Job(j)) => jobs.push(j),
+                Some(Msg::Ingest(mut records)) => state.pending.append(&mut records),
                 Some(Msg::Close(ack)) => closing.push(ack),
                 None => {}
             }
@@ -186,7 +224,7 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
         if retention {
             state.retention_due = Instant::now() + RETENTION_EVERY;
         }
-        if !jobs.is_empty() || retention {
+        if !jobs.is_empty() || retention || state.ingest_due() {
             commit_batch(&conn, &mut state, jobs, retention);
         }
         if state.index_due(idle) {
@@ -204,6 +242,35 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
     }
 }
 
+/// Insert the pending captures in the current transaction. Returns false (and
+/// leaves nothing behind) if that failed; they are tried again later.
+fn ingest(conn: &Connection, state: &mut WriterState) -> bool {
+    let result = in_savepoint(conn, |c| {
+        for r in &state.pending {
+            match queries::insert_capture(c, r.id, &r.capture, &r.sent) {
+                Ok(()) => {}
+                // Already there (a retry after a partial failure), or its
+                // endpoint was deleted meanwhile: nothing to insert.
+                Err(StoreError::Sqlite(e))
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
+                {
+                    tracing::debug!(id = r.id, error = %e, "journaled capture skipped");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(error = %e, pending = state.pending.len(), "captures not yet in the database; retrying");
+            state.ingest_retry_at = Instant::now() + INGEST_RETRY;
+            false
+        }
+    }
+}
+
 /// Put the next captures into the full-text index, in a transaction of its own.
 fn index_chunk(conn: &Connection, state: &mut WriterState) {
     state.indexed_at = Instant::now();
@@ -214,7 +281,7 @@ fn index_chunk(conn: &Connection, state: &mut WriterState) {
             &state.blobs,
             state.indexed_upto,
             INDEX_CHUNK,
-            state.next_capture_id - 1,
+            state.ingested_upto,
         )?;
         conn.execute_batch("COMMIT")?;
         Ok(high)
@@ -244,6 +311,7 @@ fn commit_batch(conn: &Connection, state: &mut WriterState, jobs: Vec<Job>, rete
     for job in jobs {
         done.push(job(conn, state));
     }
+    let ingesting = state.ingest_due() && ingest(conn, state);
     if retention {
         match queries::apply_retention(conn) {
             Ok(0) => {}
@@ -260,6 +328,20 @@ fn commit_batch(conn: &Connection, state: &mut WriterState, jobs: Vec<Job>, rete
     }
     for d in done {
         d(commit.as_ref().map(|_| ()));
+    }
+    if ingesting {
+        if commit.is_ok() {
+            let records = std::mem::take(&mut state.pending);
+            for r in &records {
+                (state.on_ingested)(r);
+            }
+            if let Some(last) = records.last() {
+                state.ingested_upto = state.ingested_upto.max(last.id);
+                state.ingested.send_replace(state.ingested_upto);
+            }
+        } else {
+            state.ingest_retry_at = Instant::now() + INGEST_RETRY;
+        }
     }
     if retention && commit.is_ok() {
         match state.blobs.sweep(conn) {

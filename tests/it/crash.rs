@@ -141,17 +141,22 @@ fn check_database(db: &Path, endpoint: i64, answered: &[Sent]) {
     );
 }
 
-/// Copy the database files as the kill left them and check the copy (the
-/// restart then recovers the originals itself).
+/// Copy the store's files as the kill left them (database and capture
+/// journal), let the store's own recovery run on the copy, and check it
+/// directly. The restarted server then recovers the originals itself.
 fn check_snapshot(data_dir: &Path, into: &Path, endpoint: i64, answered: &[Sent]) {
     std::fs::create_dir_all(into).unwrap();
-    for name in ["hookbench.db", "hookbench.db-wal", "hookbench.db-shm"] {
+    for name in ["hookbench.db", "hookbench.db-wal", "hookbench.db-shm", "hookbench.journal"] {
         let from = data_dir.join(name);
         if from.exists() {
             std::fs::copy(&from, into.join(name)).unwrap();
         }
     }
-    check_database(&into.join("hookbench.db"), endpoint, answered);
+    let db = into.join("hookbench.db");
+    let store = hookbench::store::Store::open(&db, hookbench::store::Durability::Process, Arc::new(|_| {}))
+        .unwrap_or_else(|e| panic!("recovering {}: {e}", db.display()));
+    drop(store);
+    check_database(&db, endpoint, answered);
 }
 
 /// Check every answered request through the control API of the restarted server.
