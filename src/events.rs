@@ -61,6 +61,11 @@ impl Events {
     pub fn publish(&self, e: Event) {
         let _ = self.tx.send(e);
     }
+
+    /// Whether anyone is listening (so events need not be built at all).
+    pub fn has_subscribers(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
     }

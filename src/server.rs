@@ -121,7 +121,9 @@ impl Server {
         let events = Events::default();
         let publisher = events.clone();
         let on_ingested: OnIngested = Arc::new(move |r: &Record| {
-            publisher.publish(Event::CaptureCreated(r.capture.summary(r.id, r.sent.status)));
+            if publisher.has_subscribers() {
+                publisher.publish(Event::CaptureCreated(r.capture.summary(r.id, r.sent.status)));
+            }
         });
         let store = tokio::task::spawn_blocking(move || Store::open(&db_path, durability, on_ingested))
             .await?

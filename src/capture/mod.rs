@@ -220,7 +220,8 @@ async fn handle(
     if declared_length.is_some_and(|n| n as u128 > max as u128) {
         rejected = Some("too_large".into());
     } else {
-        buf.reserve(declared_length.map_or(0, |n| n as usize));
+        // Trust a declared length only so far: a sender may declare and not send.
+        buf.reserve(declared_length.map_or(0, |n| (n as usize).min(1024 * 1024)));
         let mut body = body;
         loop {
             match body.frame().await {

@@ -12,7 +12,8 @@ use rusqlite::Connection;
 
 use super::{Durability, StoreError, apply_pragmas};
 
-const EVERY: Duration = Duration::from_millis(200);
+/// Less often means fewer copies of pages that every commit rewrites.
+const EVERY: Duration = Duration::from_millis(500);
 /// A passive checkpoint cannot finish while commits keep coming, and the WAL
 /// only starts over once one has. Past this many frames (~16 MiB) a RESTART
 /// checkpoint briefly holds the writer back so the WAL stays bounded.

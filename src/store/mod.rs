@@ -152,6 +152,8 @@ impl Store {
         // Checkpoints run on a thread of their own so commits never wait for them.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        // 32 MiB of page cache for the writer: batches under load touch many pages.
+        conn.pragma_update(None, "cache_size", -32 * 1024)?;
         let checkpointer = checkpoint::spawn(path, durability)?;
         let writer = writer::spawn(conn, state)?;
         let appender = appender::spawn(journal, next_id, durability, writer.ingest_sender(), &shared)?;
