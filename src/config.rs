@@ -64,6 +64,9 @@ pub struct EngineOptions {
     /// `power`: also a power cut (an fsync per commit).
     #[arg(long, value_enum, default_value_t = Durability::Process)]
     pub durability: Durability,
+    /// The UI build to serve (default: `ui/dist` of the source tree, if built).
+    #[arg(long, env = "HOOKBENCH_UI_DIR", value_name = "DIR")]
+    pub ui_dir: Option<PathBuf>,
     /// Write `{"capture_url", "api_url", "token"}` here once both listeners listen.
     #[arg(long, value_name = "PATH")]
     pub ready_file: Option<PathBuf>,
@@ -79,6 +82,7 @@ impl Default for EngineOptions {
             max_body: 25 * 1024 * 1024,
             header_timeout: Duration::from_secs(30),
             durability: Durability::Process,
+            ui_dir: None,
             ready_file: None,
         }
     }

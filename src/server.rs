@@ -158,6 +158,7 @@ impl Server {
             token: Arc::from(token.as_str()),
             api_addr,
             data_dir: Arc::from(data_dir.as_path()),
+            ui_dir: crate::api::resolve_ui_dir(opts.ui_dir.clone()).map(|d| Arc::from(d.as_path())),
         };
         let app = router(state);
         let api_shutdown = shutdown.clone();

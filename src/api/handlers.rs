@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use futures_util::Stream;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
@@ -32,7 +32,7 @@ pub struct LandingQuery {
 }
 
 /// `/`: with `?token=…` (the URL printed at start) sets the session cookie and
-/// redirects; otherwise a short page saying where things are.
+/// redirects; otherwise the UI (or a short status page without a UI build).
 pub async fn landing(
     State(st): State<ApiState>,
     axum::extract::Query(q): axum::extract::Query<LandingQuery>,
@@ -53,20 +53,7 @@ pub async fn landing(
         )
         .into_response();
     }
-    let capture = st.store.capture_base();
-    Html(format!(
-        "<!doctype html><meta charset=utf-8><title>Hookbench</title>\
-         <style>body{{font:16px system-ui;margin:3em auto;max-width:40em;padding:0 1em}}code{{background:#eee;padding:2px 4px}}</style>\
-         <h1>Hookbench is running</h1>\
-         <p>Send any request to <code>{capture}/</code> (the Default endpoint) or to an endpoint's <code>{capture}/h/&lt;slug&gt;</code>.</p>\
-         <p>The control API lives under <code>/api/v1/</code> and needs the token printed at start \
-         (<code>Authorization: Bearer &lt;token&gt;</code>); its description is at <code>/api/v1/openapi.json</code>.</p>"
-    ))
-    .into_response()
-}
-
-pub async fn api_not_found() -> ApiError {
-    ApiError::not_found("route")
+    super::ui::index(&st).await
 }
 
 // ---------------------------------------------------------------- info

@@ -11,6 +11,9 @@ mod auth;
 mod error;
 mod extract;
 mod handlers;
+mod ui;
+
+pub use ui::resolve_ui_dir;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,6 +36,8 @@ pub struct ApiState {
     /// The control listener's own address (for the Host check and URLs).
     pub api_addr: SocketAddr,
     pub data_dir: Arc<std::path::Path>,
+    /// The UI build served at `/` (none: a status page).
+    pub ui_dir: Option<Arc<std::path::Path>>,
 }
 
 /// The control API's router.
@@ -55,11 +60,11 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/settings", get(handlers::get_settings).put(handlers::put_settings))
         .route("/api/v1/events", get(handlers::events))
         .route("/api/v1/openapi.json", get(openapi_json))
-        .fallback(handlers::api_not_found)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token));
     Router::new()
         .route("/", get(handlers::landing))
         .merge(api)
+        .fallback(ui::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::check_host_and_origin))
         .with_state(state)
 }

@@ -526,3 +526,39 @@ async fn api_errors_are_json_with_a_code() {
     let err: Value = resp.json().await.unwrap();
     assert_eq!(err["error"]["code"], "invalid_request");
 }
+
+#[tokio::test]
+async fn the_ui_build_is_served_same_origin_and_files_cannot_escape_it() {
+    let ui = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ui.path().join("assets")).unwrap();
+    std::fs::write(ui.path().join("index.html"), "<!doctype html><title>UI</title>").unwrap();
+    std::fs::write(ui.path().join("assets/app-123.js"), "console.log(1)").unwrap();
+    let ui_dir = ui.path().to_str().unwrap().to_owned();
+    let hb = Hookbench::start_with(&["--ui-dir", &ui_dir]).await;
+    let anon = anon_client();
+
+    let index = anon.get(format!("{}/", hb.api_url)).send().await.unwrap();
+    assert_eq!(index.status(), 200);
+    let csp = index.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(index.text().await.unwrap().contains("<title>UI</title>"));
+
+    let js = anon.get(format!("{}/assets/app-123.js", hb.api_url)).send().await.unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    assert!(js.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+
+    // Raw request targets, so no client tidies the dots away.
+    for target in ["/assets/../../../etc/passwd", "/..%2f..%2fetc/passwd", "/../index.html"] {
+        let r = raw_request(
+            hb.api_addr,
+            format!("GET {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", hb.api_addr).as_bytes(),
+        );
+        assert!(r.status == 404 || r.status == 400, "{target} answered {}", r.status);
+        assert!(!String::from_utf8_lossy(&r.body).contains("root:"), "{target} leaked a file");
+    }
+    // Unknown API routes stay JSON errors, not UI files.
+    let (status, body) = hb.call(reqwest::Method::GET, "/nope", None).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+}
