@@ -128,6 +128,10 @@ fn plan() -> Result<Vec<Step>> {
     }
 
     if has(UI_E2E_SCRIPT) {
+        if has("build") {
+            // The engine serves this build in the end-to-end tests.
+            steps.push(Step { name: "ui build".into(), cmd: npm(&["run", "build"]) });
+        }
         let mut c = cargo();
         c.args(["build", "-p", "hookbench"]);
         steps.push(Step { name: "build engine".into(), cmd: c });
@@ -167,7 +171,7 @@ fn ui_env(c: &mut Command) {
 }
 
 /// Script names defined in `package.json` (empty if the file is absent).
-fn ui_scripts(package_json: &Path) -> Result<Vec<String>> {
+pub fn ui_scripts(package_json: &Path) -> Result<Vec<String>> {
     if !package_json.is_file() {
         return Ok(Vec::new());
     }

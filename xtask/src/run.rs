@@ -13,6 +13,11 @@ use crate::util::{self, built_binary, cargo, cmd, describe, has_display, repo_ro
 /// Returns the exit code to forward.
 pub fn run(args: &[String]) -> Result<i32> {
     setup()?;
+    // The engine serves the UI build (ui/dist) from its control listener.
+    let ui = repo_root().join("ui");
+    if crate::checks::ui_scripts(&ui.join("package.json"))?.iter().any(|s| s == "build") {
+        util::run(cmd("npm").current_dir(&ui).args(["run", "build"]))?;
+    }
     util::run(cargo().args(["build", "-p", "hookbench"]))?;
 
     let desktop = repo_root().join("src-tauri").join("Cargo.toml").is_file() && has_display();
