@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::model::{CaptureSummary, Endpoint};
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, ts_rs::TS)]
 #[serde(tag = "type", content = "data")]
 pub enum Event {
     #[serde(rename = "capture.created")]
@@ -15,13 +15,21 @@ pub enum Event {
     #[serde(rename = "capture.updated")]
     CaptureUpdated(CaptureSummary),
     #[serde(rename = "capture.deleted")]
-    CaptureDeleted { id: i64, endpoint_id: i64 },
+    CaptureDeleted {
+        #[ts(type = "number")]
+        id: i64,
+        #[ts(type = "number")]
+        endpoint_id: i64,
+    },
     #[serde(rename = "endpoint.created")]
     EndpointCreated(Endpoint),
     #[serde(rename = "endpoint.updated")]
     EndpointUpdated(Endpoint),
     #[serde(rename = "endpoint.deleted")]
-    EndpointDeleted { id: i64 },
+    EndpointDeleted {
+        #[ts(type = "number")]
+        id: i64,
+    },
 }
 
 impl Event {

@@ -3,6 +3,7 @@
 //! app and the CLI are thin shells over [`server::Server`].
 
 pub mod api;
+pub mod bindings;
 pub mod capture;
 pub mod config;
 pub mod decode;

@@ -7,11 +7,12 @@ use utoipa::ToSchema;
 /// One header as it arrived. `value` is the value as text (invalid UTF-8
 /// replaced); when the raw bytes were not valid UTF-8, `value_base64` holds them
 /// exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Header {
     pub name: String,
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub value_base64: Option<String>,
 }
 
@@ -35,8 +36,9 @@ impl Header {
 }
 
 /// A capture URL: `{capture_url}/h/{slug}`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Endpoint {
+    #[ts(type = "number")]
     pub id: i64,
     pub name: String,
     pub slug: String,
@@ -45,15 +47,19 @@ pub struct Endpoint {
     /// The built-in endpoint that receives requests to paths outside `/h/`.
     pub is_default: bool,
     /// Milliseconds since the Unix epoch.
+    #[ts(type = "number")]
     pub created_at: i64,
+    #[ts(type = "number")]
     pub updated_at: i64,
+    #[ts(type = "number")]
     pub capture_count: i64,
     /// `received_at` of the newest capture, if any.
+    #[ts(type = "number | null")]
     pub last_capture_at: Option<i64>,
 }
 
 /// Where the header list of a capture came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum HeaderSource {
     /// Read off the wire: original order, case and bytes.
@@ -76,7 +82,7 @@ impl HeaderSource {
 }
 
 /// What the listener answered.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct SentResponse {
     pub status: u16,
     pub headers: Vec<Header>,
@@ -85,11 +91,14 @@ pub struct SentResponse {
 }
 
 /// One row of the capture list (never carries the body).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct CaptureSummary {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub endpoint_id: i64,
     /// Milliseconds since the Unix epoch.
+    #[ts(type = "number")]
     pub received_at: i64,
     pub method: String,
     pub path: String,
@@ -97,6 +106,7 @@ pub struct CaptureSummary {
     pub query: Option<String>,
     pub remote_addr: String,
     pub content_type: Option<String>,
+    #[ts(type = "number")]
     pub body_size: i64,
     /// The status code the listener answered.
     pub status: u16,
@@ -107,10 +117,13 @@ pub struct CaptureSummary {
 }
 
 /// A capture in full.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Capture {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub endpoint_id: i64,
+    #[ts(type = "number")]
     pub received_at: i64,
     pub method: String,
     pub path: String,
@@ -120,9 +133,11 @@ pub struct Capture {
     pub headers: Vec<Header>,
     pub header_source: HeaderSource,
     pub content_type: Option<String>,
+    #[ts(type = "number")]
     pub body_size: i64,
     pub body_sha256: String,
     /// The Content-Length the sender declared, if any.
+    #[ts(type = "number | null")]
     pub declared_length: Option<i64>,
     pub rejected: Option<String>,
     pub response: SentResponse,
@@ -135,28 +150,30 @@ pub struct Capture {
 }
 
 /// A page of captures, newest first.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct CapturePage {
     pub items: Vec<CaptureSummary>,
     /// Pass as `cursor` to get the next (older) page; null at the end.
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct EndpointList {
     pub items: Vec<Endpoint>,
 }
 
 /// How long captures are kept. Starred captures are never pruned.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Retention {
     /// Keep at most this many captures per endpoint (null: no limit).
+    #[ts(type = "number | null")]
     pub max_captures_per_endpoint: Option<i64>,
     /// Delete captures older than this many seconds (null: no limit).
+    #[ts(type = "number | null")]
     pub max_age_seconds: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Settings {
     pub retention: Retention,
 }

@@ -16,12 +16,12 @@ pub struct ApiError {
     pub message: String,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, ts_rs::TS)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, ts_rs::TS)]
 pub struct ErrorDetail {
     /// Stable, machine-readable: `not_found`, `unauthorized`, `invalid_request`…
     pub code: String,

@@ -58,7 +58,7 @@ pub async fn landing(
 
 // ---------------------------------------------------------------- info
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, ts_rs::TS)]
 pub struct Info {
     pub version: String,
     /// Base URL of the capture listener.
@@ -66,6 +66,7 @@ pub struct Info {
     /// Base URL of this (control) listener.
     pub api_url: String,
     pub data_dir: String,
+    #[ts(type = "number")]
     pub default_endpoint_id: i64,
 }
 
@@ -82,13 +83,14 @@ pub async fn info(State(st): State<ApiState>) -> Json<Info> {
 
 // ---------------------------------------------------------------- endpoints
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, ts_rs::TS)]
 pub struct CreateEndpoint {
     pub name: String,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, ts_rs::TS)]
 pub struct PatchEndpoint {
+    #[ts(optional)]
     pub name: Option<String>,
 }
 
@@ -298,10 +300,13 @@ pub async fn get_part(State(st): State<ApiState>, ids: Ids) -> ApiResult<Respons
     Ok(resp)
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, ts_rs::TS)]
 pub struct PatchCapture {
+    #[ts(optional)]
     pub starred: Option<bool>,
+    #[ts(optional)]
     pub note: Option<String>,
+    #[ts(optional)]
     pub tags: Option<Vec<String>>,
 }
 

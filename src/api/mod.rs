@@ -13,6 +13,12 @@ mod extract;
 mod handlers;
 mod ui;
 
+/// Request and response bodies of the API beyond the model types.
+pub mod types {
+    pub use super::error::{ErrorBody, ErrorDetail};
+    pub use super::handlers::{CreateEndpoint, Info, PatchCapture, PatchEndpoint};
+}
+
 pub use ui::resolve_ui_dir;
 
 use std::net::SocketAddr;

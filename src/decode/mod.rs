@@ -16,7 +16,7 @@ pub use multipart::parse_multipart;
 /// Decompressed bodies larger than this are cut off (a gzip bomb stays small).
 pub const MAX_DECODED: usize = 64 * 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum BodyKind {
     #[default]
@@ -29,13 +29,13 @@ pub enum BodyKind {
     Binary,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct FormField {
     pub name: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Part {
     pub name: Option<String>,
     pub filename: Option<String>,
@@ -48,7 +48,7 @@ pub struct Part {
     pub text: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Decoded {
     pub kind: BodyKind,
     /// The content codings undone, in the order applied by the sender (`gzip`, `br`…).

@@ -1,0 +1,65 @@
+//! TypeScript types for the UI, generated from the Rust types the API speaks
+//! (ts-rs), so they are never written twice. `ui/src/lib/api/bindings.ts` is
+//! committed; a test fails when it no longer matches (run it with
+//! `UPDATE_BINDINGS=1` to rewrite the file).
+
+use ts_rs::TS;
+
+/// The whole bindings file.
+pub fn typescript() -> String {
+    let decls = [
+        crate::model::Header::decl(),
+        crate::model::Endpoint::decl(),
+        crate::model::EndpointList::decl(),
+        crate::model::HeaderSource::decl(),
+        crate::model::SentResponse::decl(),
+        crate::model::CaptureSummary::decl(),
+        crate::model::Capture::decl(),
+        crate::model::CapturePage::decl(),
+        crate::model::Retention::decl(),
+        crate::model::Settings::decl(),
+        crate::decode::BodyKind::decl(),
+        crate::decode::FormField::decl(),
+        crate::decode::Part::decl(),
+        crate::decode::Decoded::decl(),
+        <serde_json::Value as TS>::decl(),
+        crate::events::Event::decl(),
+        crate::api::types::Info::decl(),
+        crate::api::types::CreateEndpoint::decl(),
+        crate::api::types::PatchEndpoint::decl(),
+        crate::api::types::PatchCapture::decl(),
+        crate::api::types::ErrorBody::decl(),
+        crate::api::types::ErrorDetail::decl(),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by `cargo test` (src/bindings.rs). Do not edit.\n\
+         // Ids and times are numbers: ids stay far below 2^53, times are ms since the epoch.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ui_bindings_match_the_rust_types() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/api/bindings.ts");
+        let want = super::typescript();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is out of date with the Rust types: run `UPDATE_BINDINGS=1 cargo test --lib bindings`",
+            path.display()
+        );
+    }
+}

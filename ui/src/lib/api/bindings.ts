@@ -1,0 +1,146 @@
+// Generated from the Rust types by `cargo test` (src/bindings.rs). Do not edit.
+// Ids and times are numbers: ids stay far below 2^53, times are ms since the epoch.
+
+export type Header = { name: string, value: string, value_base64?: string, };
+
+export type Endpoint = { id: number, name: string, slug: string, 
+/**
+ * The full URL senders post to.
+ */
+url: string, 
+/**
+ * The built-in endpoint that receives requests to paths outside `/h/`.
+ */
+is_default: boolean, 
+/**
+ * Milliseconds since the Unix epoch.
+ */
+created_at: number, updated_at: number, capture_count: number, 
+/**
+ * `received_at` of the newest capture, if any.
+ */
+last_capture_at: number | null, };
+
+export type EndpointList = { items: Array<Endpoint>, };
+
+export type HeaderSource = "wire" | "parsed";
+
+export type SentResponse = { status: number, headers: Array<Header>, 
+/**
+ * The body as text (our answers are JSON).
+ */
+body: string, };
+
+export type CaptureSummary = { id: number, endpoint_id: number, 
+/**
+ * Milliseconds since the Unix epoch.
+ */
+received_at: number, method: string, path: string, 
+/**
+ * The raw query string (without `?`), if the URL had one.
+ */
+query: string | null, remote_addr: string, content_type: string | null, body_size: number, 
+/**
+ * The status code the listener answered.
+ */
+status: number, 
+/**
+ * Why the request was not captured whole (`too_large`, `body_error: …`).
+ */
+rejected: string | null, starred: boolean, tags: Array<string>, };
+
+export type Capture = { id: number, endpoint_id: number, received_at: number, method: string, path: string, query: string | null, http_version: string, remote_addr: string, headers: Array<Header>, header_source: HeaderSource, content_type: string | null, body_size: number, body_sha256: string, 
+/**
+ * The Content-Length the sender declared, if any.
+ */
+declared_length: number | null, rejected: string | null, response: SentResponse, starred: boolean, note: string, tags: Array<string>, 
+/**
+ * Views of the body derived at read time; the raw bytes are at `/body`.
+ */
+decoded: Decoded, };
+
+export type CapturePage = { items: Array<CaptureSummary>, 
+/**
+ * Pass as `cursor` to get the next (older) page; null at the end.
+ */
+next_cursor: string | null, };
+
+export type Retention = { 
+/**
+ * Keep at most this many captures per endpoint (null: no limit).
+ */
+max_captures_per_endpoint: number | null, 
+/**
+ * Delete captures older than this many seconds (null: no limit).
+ */
+max_age_seconds: number | null, };
+
+export type Settings = { retention: Retention, };
+
+export type BodyKind = "empty" | "json" | "form" | "multipart" | "xml" | "text" | "binary";
+
+export type FormField = { name: string, value: string, };
+
+export type Part = { name: string | null, filename: string | null, content_type: string | null, size: number, headers: Array<Header>, 
+/**
+ * The part's bytes, base64.
+ */
+body_base64: string, 
+/**
+ * The part's bytes as text, when they are UTF-8.
+ */
+text: string | null, };
+
+export type Decoded = { kind: BodyKind, 
+/**
+ * The content codings undone, in the order applied by the sender (`gzip`, `br`…).
+ */
+content_encoding: Array<string>, 
+/**
+ * Size after undoing content codings, when there were any.
+ */
+decoded_size: number | null, 
+/**
+ * True when the decoded body was cut at the size bound.
+ */
+truncated: boolean, json: JsonValue | null, form: Array<FormField> | null, parts: Array<Part> | null, 
+/**
+ * The (decoded) body as text, for text, XML and JSON bodies that are UTF-8.
+ */
+text: string | null, 
+/**
+ * Why a view could not be made (bad JSON, unknown coding, truncated multipart…).
+ */
+errors: Array<string>, };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
+
+export type Event = { "type": "capture.created", "data": CaptureSummary } | { "type": "capture.updated", "data": CaptureSummary } | { "type": "capture.deleted", "data": { id: number, endpoint_id: number, } } | { "type": "endpoint.created", "data": Endpoint } | { "type": "endpoint.updated", "data": Endpoint } | { "type": "endpoint.deleted", "data": { id: number, } };
+
+export type Info = { version: string, 
+/**
+ * Base URL of the capture listener.
+ */
+capture_url: string, 
+/**
+ * Base URL of this (control) listener.
+ */
+api_url: string, data_dir: string, default_endpoint_id: number, };
+
+export type CreateEndpoint = { name: string, };
+
+export type PatchEndpoint = { name?: string, };
+
+export type PatchCapture = { starred?: boolean, note?: string, tags?: Array<string>, };
+
+export type ErrorBody = { error: ErrorDetail, };
+
+export type ErrorDetail = { 
+/**
+ * Stable, machine-readable: `not_found`, `unauthorized`, `invalid_request`…
+ */
+code: string, 
+/**
+ * For people.
+ */
+message: string, };
