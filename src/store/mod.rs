@@ -85,8 +85,7 @@ pub struct Store {
 struct Inner {
     path: PathBuf,
     writer: writer::Handle,
-    appender: appender::Handle,
-    shared: appender::Shared,
+    appender: Arc<appender::Appender>,
     checkpointer: checkpoint::Handle,
     blobs: Blobs,
     readers: Mutex<Vec<Connection>>,
@@ -131,7 +130,10 @@ impl Store {
         let blobs = Blobs::new(path.parent().unwrap_or(Path::new(".")).join("blobs"), durability);
         // Captures journaled but not yet in the database when the last run
         // ended (it was killed): put them in now, then start a fresh journal.
-        let (mut journal, records) = journal::Journal::open(&path.with_extension("journal"))?;
+        let (mut first, mut records) = journal::Journal::open(&path.with_extension("journal"))?;
+        let (mut second, more) = journal::Journal::open(&path.with_extension("journal-b"))?;
+        records.extend(more);
+        records.sort_by_key(|r| r.id);
         let max_id = queries::max_capture_id(&conn)?;
         let missing: Vec<_> = records.into_iter().filter(|r| r.id > max_id).collect();
         if !missing.is_empty() {
@@ -144,11 +146,10 @@ impl Store {
             tx.commit()?;
             tracing::info!(recovered = missing.len(), "captures recovered from the journal");
         }
-        journal.clear()?;
+        first.clear()?;
+        second.clear()?;
         let (state, ingested) = WriterState::load(&conn, blobs.clone(), on_ingested)?;
         let next_id = *ingested.borrow() + 1;
-        let shared =
-            appender::Shared { appended: Arc::new(std::sync::atomic::AtomicI64::new(next_id - 1)), ingested };
         // Checkpoints run on a thread of their own so commits never wait for them.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
@@ -156,13 +157,13 @@ impl Store {
         conn.pragma_update(None, "cache_size", -32 * 1024)?;
         let checkpointer = checkpoint::spawn(path, durability)?;
         let writer = writer::spawn(conn, state)?;
-        let appender = appender::spawn(journal, next_id, durability, writer.ingest_sender(), &shared)?;
+        let appender =
+            appender::Appender::new([first, second], next_id, durability, writer.ingest_sender(), ingested);
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 writer,
                 appender,
-                shared,
                 checkpointer,
                 blobs,
                 readers: Mutex::new(Vec::new()),
@@ -227,8 +228,8 @@ impl Store {
     /// Wait (up to a few seconds) until every capture journaled so far is in
     /// the database, so that reads see every capture a sender was answered for.
     pub async fn caught_up(&self) {
-        let target = self.inner.shared.appended.load(std::sync::atomic::Ordering::Acquire);
-        let mut rx = self.inner.shared.ingested.clone();
+        let target = self.inner.appender.appended.load(std::sync::atomic::Ordering::Acquire);
+        let mut rx = self.inner.appender.ingested.clone();
         let wait = rx.wait_for(|v| *v >= target);
         if tokio::time::timeout(std::time::Duration::from_secs(5), wait).await.is_err() {
             tracing::warn!(target, "reading before every capture reached the database");
@@ -407,6 +408,56 @@ mod tests {
         // The journal was started over: opening again recovers nothing twice.
         let (_, left) = journal::Journal::open(&db.with_extension("journal")).unwrap();
         assert!(left.iter().all(|r| r.id == 4), "only the last capture's frame may remain");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_captures_get_distinct_ids_and_the_journal_files_take_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let body = bytes::Bytes::from(vec![b'x'; 100 * 1024]);
+        let mut ids = Vec::new();
+        // Four waves of 60 concurrent captures (6 MiB each): the switch comes
+        // with the first flush after 16 MiB.
+        for _wave in 0..4 {
+            let mut tasks = Vec::new();
+            for _ in 0..60 {
+                let (s, body) = (store.clone(), body.clone());
+                tasks.push(tokio::spawn(async move {
+                    let mut c = journal::tests::sample(0, b"").capture;
+                    c.body_size = body.len() as i64;
+                    c.body = body;
+                    s.capture(
+                        c,
+                        Box::new(|id| crate::model::SentResponse {
+                            status: 200,
+                            headers: vec![],
+                            body: id.to_string(),
+                        }),
+                    )
+                    .await
+                    .unwrap()
+                }));
+            }
+            for t in tasks {
+                let (id, sent) = t.await.unwrap();
+                assert_eq!(sent.body, id.to_string(), "each answer is built for its own id");
+                ids.push(id);
+            }
+        }
+        ids.sort_unstable();
+        assert_eq!(ids, (1..=240).collect::<Vec<_>>(), "ids are distinct and gapless");
+        // 24 MiB went through the journal: past 16 MiB the second file takes over.
+        let second = std::fs::metadata(dir.path().join("t.journal-b")).unwrap().len();
+        assert!(second > 1024 * 1024, "the second journal file was used ({second} bytes)");
+        store.caught_up().await;
+        let n = store
+            .read(|c| {
+                Ok(queries::list_captures(c, &CaptureFilter { limit: 500, ..Default::default() })?.len())
+            })
+            .await
+            .unwrap();
+        assert_eq!(n, 240);
+        store.close().await;
     }
 
     #[tokio::test]

@@ -412,7 +412,9 @@ async fn the_api_needs_the_token() {
 
 #[tokio::test]
 async fn the_landing_link_sets_a_cookie_that_authenticates() {
-    let hb = Hookbench::start().await;
+    // No UI build in this directory: `/` is the status page.
+    let no_ui = tempfile::tempdir().unwrap();
+    let hb = Hookbench::start_with(&["--ui-dir", no_ui.path().to_str().unwrap()]).await;
     let client = anon_client();
     let resp = client.get(format!("{}/?token={}", hb.api_url, hb.token)).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);

@@ -146,7 +146,9 @@ fn check_database(db: &Path, endpoint: i64, answered: &[Sent]) {
 /// directly. The restarted server then recovers the originals itself.
 fn check_snapshot(data_dir: &Path, into: &Path, endpoint: i64, answered: &[Sent]) {
     std::fs::create_dir_all(into).unwrap();
-    for name in ["hookbench.db", "hookbench.db-wal", "hookbench.db-shm", "hookbench.journal"] {
+    for name in
+        ["hookbench.db", "hookbench.db-wal", "hookbench.db-shm", "hookbench.journal", "hookbench.journal-b"]
+    {
         let from = data_dir.join(name);
         if from.exists() {
             std::fs::copy(&from, into.join(name)).unwrap();
