@@ -1,0 +1,60 @@
+// Types of the Hookbench control API (v1), as the UI uses them.
+//
+// The shapes the engine sends are generated from its Rust types (ts-rs) into
+// `bindings.ts` (never edit that file: `cargo test` checks it, and
+// `UPDATE_BINDINGS=1 cargo test` rewrites it). This module re-exports them so
+// the rest of the UI imports from one place, and adds the few client-side
+// types the engine does not define (query parameters, the event map).
+
+import type { CaptureSummary, Endpoint, PatchCapture } from './bindings';
+
+export type {
+  BodyKind,
+  Capture,
+  CapturePage,
+  CaptureSummary,
+  CreateEndpoint,
+  Decoded,
+  Endpoint,
+  EndpointList,
+  ErrorBody,
+  ErrorDetail,
+  Event,
+  FormField,
+  Header,
+  HeaderSource,
+  Info,
+  JsonValue,
+  Part,
+  PatchCapture,
+  PatchEndpoint,
+  Retention,
+  SentResponse,
+  Settings,
+} from './bindings';
+
+/** Body of `PATCH /api/v1/captures/{id}`. */
+export type CapturePatch = PatchCapture;
+
+/** Parameters of `GET /api/v1/captures`. */
+export interface CaptureQuery {
+  endpoint?: number;
+  q?: string;
+  /** At most 500. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** Server-sent events of `GET /api/v1/events`, by name, with their data. */
+export interface EventMap {
+  ready: unknown;
+  'capture.created': CaptureSummary;
+  'capture.updated': CaptureSummary;
+  'capture.deleted': { id: number; endpoint_id: number };
+  'endpoint.created': Endpoint;
+  'endpoint.updated': Endpoint;
+  'endpoint.deleted': { id: number };
+  lagged: unknown;
+}
+
+export type EventName = keyof EventMap;
