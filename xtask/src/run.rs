@@ -21,7 +21,7 @@ pub fn run(args: &[String]) -> Result<i32> {
     util::run(cargo().args(["build", "-p", "hookbench"]))?;
 
     let desktop = repo_root().join("src-tauri").join("Cargo.toml").is_file() && has_display();
-    let c = if desktop {
+    let mut c = if desktop {
         let mut c = cargo();
         c.args(["run", "-p", "hookbench-desktop", "--"]).args(args);
         c
@@ -30,6 +30,8 @@ pub fn run(args: &[String]) -> Result<i32> {
         c.arg("serve").args(args);
         c
     };
+    // This checkout's UI build (a `--ui-dir` given by the user still wins).
+    c.env("HOOKBENCH_UI_DIR", ui.join("dist"));
     supervise(c)
 }
 

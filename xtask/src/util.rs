@@ -10,8 +10,13 @@ use anyhow::{Context, Result, bail};
 
 /// The workspace root (the directory holding the root `Cargo.toml`).
 pub fn repo_root() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.parent().map(Path::to_path_buf).unwrap_or_else(|| manifest_dir.to_path_buf())
+    // `cargo run` sets CARGO_MANIFEST_DIR for the process: prefer it to the
+    // compile-time value, which is stale when a shared target dir holds an
+    // xtask built from another checkout.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir.parent().map(Path::to_path_buf).unwrap_or(manifest_dir)
 }
 
 /// The target directory used by every child cargo invocation.
