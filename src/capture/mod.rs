@@ -154,14 +154,11 @@ fn human_size(n: usize) -> String {
     }
 }
 
-/// Which endpoint a path belongs to: `Ok(id)`, or `Err(slug)` for an unknown slug.
-fn route<'a>(store: &Store, path: &'a str) -> Result<i64, &'a str> {
+/// Which endpoint a path belongs to; `None` for an unknown slug under `/h/`.
+fn route(store: &Store, path: &str) -> Option<i64> {
     match path.strip_prefix("/h/").or_else(|| (path == "/h").then_some("")) {
-        Some(rest) => {
-            let slug = rest.split('/').next().unwrap_or("");
-            store.endpoint_for_slug(slug).ok_or(slug)
-        }
-        None => Ok(store.default_endpoint_id()),
+        Some(rest) => store.endpoint_for_slug(rest.split('/').next().unwrap_or("")),
+        None => Some(store.default_endpoint_id()),
     }
 }
 
@@ -192,8 +189,8 @@ async fn handle(
             ),
         };
     let endpoint_id = match route(&ctx.store, parts.uri.path()) {
-        Ok(id) => id,
-        Err(_) => {
+        Some(id) => id,
+        None => {
             return json_response(
                 StatusCode::NOT_FOUND,
                 error_body(
