@@ -70,6 +70,10 @@ pub struct EngineOptions {
     /// Write `{"capture_url", "api_url", "token"}` here once both listeners listen.
     #[arg(long, value_name = "PATH")]
     pub ready_file: Option<PathBuf>,
+    /// Keep running (control API and UI up) when the capture address cannot be
+    /// bound, so a person can choose another; the desktop app does this.
+    #[arg(skip)]
+    pub keep_going_without_capture: bool,
 }
 
 impl Default for EngineOptions {
@@ -84,6 +88,7 @@ impl Default for EngineOptions {
             durability: Durability::Process,
             ui_dir: None,
             ready_file: None,
+            keep_going_without_capture: false,
         }
     }
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
+use crate::capture::ListenerStatus;
 use crate::model::{CaptureSummary, Endpoint};
 
 #[derive(Debug, Clone, Serialize, ToSchema, ts_rs::TS)]
@@ -30,6 +31,9 @@ pub enum Event {
         #[ts(type = "number")]
         id: i64,
     },
+    /// The capture listener moved, paused, resumed or got another body limit.
+    #[serde(rename = "listener.changed")]
+    ListenerChanged(ListenerStatus),
 }
 
 impl Event {
@@ -42,6 +46,7 @@ impl Event {
             Event::EndpointCreated(_) => "endpoint.created",
             Event::EndpointUpdated(_) => "endpoint.updated",
             Event::EndpointDeleted { .. } => "endpoint.deleted",
+            Event::ListenerChanged(_) => "listener.changed",
         }
     }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod decode;
 pub mod events;
 pub mod model;
+pub mod prefs;
 pub mod server;
 pub mod store;
 pub mod util;

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{ApiState, router};
-use crate::capture::{self, CaptureConfig};
+use crate::capture::{Limits, Listener};
 use crate::config::{EngineOptions, default_data_dir};
 use crate::events::{Event, Events};
 use crate::store::journal::Record;
@@ -35,7 +35,8 @@ pub struct Server {
     pub events: Events,
     pub info: ReadyInfo,
     pub data_dir: PathBuf,
-    pub capture_addr: SocketAddr,
+    /// The capture listener: move, pause, limit it while running.
+    pub listener: Listener,
     pub api_addr: SocketAddr,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
@@ -45,7 +46,7 @@ pub struct Server {
 /// How long open connections get to finish at shutdown.
 const GRACE: Duration = Duration::from_secs(5);
 
-fn url_for(addr: SocketAddr) -> String {
+pub(crate) fn url_for(addr: SocketAddr) -> String {
     let host = match addr.ip() {
         ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
         std::net::IpAddr::V6(v6) => format!("[{v6}]"),
@@ -130,32 +131,30 @@ impl Server {
             .context("opening the database")?;
         let token = load_token(&data_dir, opts.token.clone())?;
 
-        let capture_listener = TcpListener::bind(opts.capture_addr)
-            .await
-            .with_context(|| format!("the capture listener cannot use {}", opts.capture_addr))?;
+        let shutdown = CancellationToken::new();
+        let limits = Limits {
+            max_body: opts.max_body.into(),
+            paused: false.into(),
+            header_timeout: opts.header_timeout,
+        };
+        let listener =
+            Listener::new(store.clone(), events.clone(), limits, opts.capture_addr, GRACE, shutdown.clone());
+        if let Err(e) = listener.bind_initial().await {
+            if !opts.keep_going_without_capture {
+                bail!("the capture listener cannot start: {e} (choose another with --capture-addr)");
+            }
+        }
         let api_listener = TcpListener::bind(opts.api_addr)
             .await
             .with_context(|| format!("the control listener cannot use {}", opts.api_addr))?;
-        let capture_addr = capture_listener.local_addr()?;
         let api_addr = api_listener.local_addr()?;
-        store.set_capture_base(&url_for(capture_addr));
-
-        let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
-
-        let config = CaptureConfig { max_body: opts.max_body, header_timeout: opts.header_timeout };
-        tasks.push(tokio::spawn(capture::serve(
-            capture_listener,
-            store.clone(),
-            config,
-            shutdown.clone(),
-            GRACE,
-        )));
 
         let state = ApiState {
             store: store.clone(),
             events: events.clone(),
             token: Arc::from(token.as_str()),
+            listener: listener.clone(),
             api_addr,
             data_dir: Arc::from(data_dir.as_path()),
             ui_dir: crate::api::resolve_ui_dir(opts.ui_dir.clone()).map(|d| Arc::from(d.as_path())),
@@ -171,19 +170,21 @@ impl Server {
             }
         }));
 
-        let info = ReadyInfo { capture_url: url_for(capture_addr), api_url: url_for(api_addr), token };
+        let capture_url = listener.status().await.url.unwrap_or_default();
+        let info = ReadyInfo { capture_url, api_url: url_for(api_addr), token };
         if let Some(path) = &opts.ready_file {
             let json = serde_json::to_vec_pretty(&info)?;
             write_private(path, &json)
                 .with_context(|| format!("writing the ready file {}", path.display()))?;
         }
         tracing::info!(capture = %info.capture_url, api = %info.api_url, data_dir = %data_dir.display(), "listening");
-        Ok(Server { store, events, info, data_dir, capture_addr, api_addr, shutdown, tasks, _lock: lock })
+        Ok(Server { store, events, info, data_dir, listener, api_addr, shutdown, tasks, _lock: lock })
     }
 
     /// Stop accepting, let open requests finish (bounded), flush the store.
     pub async fn shutdown(self) {
         self.shutdown.cancel();
+        self.listener.join(GRACE + Duration::from_secs(1)).await;
         for mut t in self.tasks {
             // Event streams never end by themselves: after the grace period the
             // listener is stopped with whatever is still open.

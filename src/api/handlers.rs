@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::{COOKIE, token_ok};
 use super::extract::{Ids, JsonBody, QueryParams};
 use super::{ApiError, ApiState};
+use crate::capture::{ListenerChange, ListenerError, ListenerStatus};
 use crate::events::Event;
 use crate::model::{Capture, CapturePage, CaptureSummary, Endpoint, EndpointList, Settings};
 use crate::store::{CaptureFilter, queries};
@@ -68,16 +69,19 @@ pub struct Info {
     pub data_dir: String,
     #[ts(type = "number")]
     pub default_endpoint_id: i64,
+    pub listener: ListenerStatus,
 }
 
 #[utoipa::path(get, path = "/api/v1/info", responses((status = 200, body = Info)))]
 pub async fn info(State(st): State<ApiState>) -> Json<Info> {
+    let listener = st.listener.status().await;
     Json(Info {
         version: env!("CARGO_PKG_VERSION").into(),
         capture_url: st.store.capture_base(),
         api_url: format!("http://{}", st.api_addr),
         data_dir: st.data_dir.display().to_string(),
         default_endpoint_id: st.store.default_endpoint_id(),
+        listener,
     })
 }
 
@@ -342,6 +346,37 @@ pub async fn delete_capture(State(st): State<ApiState>, ids: Ids) -> ApiResult<S
     let endpoint_id = st.store.write(move |c, _| queries::delete_capture(c, id)).await?;
     st.events.publish(Event::CaptureDeleted { id, endpoint_id });
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- listener
+
+#[utoipa::path(get, path = "/api/v1/listener", responses((status = 200, body = ListenerStatus)))]
+pub async fn get_listener(State(st): State<ApiState>) -> Json<ListenerStatus> {
+    Json(st.listener.status().await)
+}
+
+/// Move the capture listener, pause or resume it, or change its body limit.
+#[utoipa::path(
+    put,
+    path = "/api/v1/listener",
+    request_body = ListenerChange,
+    responses(
+        (status = 200, body = ListenerStatus),
+        (status = 400, body = super::error::ErrorBody, description = "not an address, or a limit out of range"),
+        (status = 409, body = super::error::ErrorBody, description = "the address cannot be bound; the listener stays where it was"),
+    )
+)]
+pub async fn put_listener(
+    State(st): State<ApiState>,
+    JsonBody(change): JsonBody<ListenerChange>,
+) -> ApiResult<Json<ListenerStatus>> {
+    match st.listener.apply(&change).await {
+        Ok(status) => Ok(Json(status)),
+        Err(e @ ListenerError::Invalid(_)) => Err(ApiError::bad_request(e.to_string())),
+        Err(e @ ListenerError::Bind { .. }) => {
+            Err(ApiError::new(StatusCode::CONFLICT, "address_unavailable", e.to_string()))
+        }
+    }
 }
 
 // ---------------------------------------------------------------- settings

@@ -38,6 +38,7 @@ use crate::store::Store;
 pub struct ApiState {
     pub store: Store,
     pub events: Events,
+    pub listener: crate::capture::Listener,
     pub token: Arc<str>,
     /// The control listener's own address (for the Host check and URLs).
     pub api_addr: SocketAddr,
@@ -63,6 +64,7 @@ pub fn router(state: ApiState) -> Router {
         )
         .route("/api/v1/captures/{id}/body", get(handlers::get_body))
         .route("/api/v1/captures/{id}/parts/{n}", get(handlers::get_part))
+        .route("/api/v1/listener", get(handlers::get_listener).put(handlers::put_listener))
         .route("/api/v1/settings", get(handlers::get_settings).put(handlers::put_settings))
         .route("/api/v1/events", get(handlers::events))
         .route("/api/v1/openapi.json", get(openapi_json))
@@ -104,6 +106,7 @@ impl utoipa::Modify for BearerAuth {
         handlers::list_captures, handlers::get_capture, handlers::get_body, handlers::get_part,
         handlers::patch_capture, handlers::delete_capture,
         handlers::get_settings, handlers::put_settings,
+        handlers::get_listener, handlers::put_listener,
         handlers::events,
     ),
     components(schemas(crate::events::Event))

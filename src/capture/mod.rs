@@ -2,11 +2,13 @@
 //! endpoint, to any other path) is read with a bound, committed to the store,
 //! and only then answered.
 
+pub mod listener;
 pub mod tap;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,23 +27,11 @@ use crate::util::now_ms;
 
 pub const CAPTURE_ID_HEADER: &str = "x-hookbench-capture-id";
 
-#[derive(Debug, Clone)]
-pub struct CaptureConfig {
-    /// Bodies larger than this are refused with 413 (and the attempt recorded).
-    pub max_body: usize,
-    /// A sender must finish its request head within this time.
-    pub header_timeout: Duration,
-}
-
-impl Default for CaptureConfig {
-    fn default() -> Self {
-        CaptureConfig { max_body: 25 * 1024 * 1024, header_timeout: Duration::from_secs(30) }
-    }
-}
+pub use listener::{Limits, Listener, ListenerChange, ListenerError, ListenerState, ListenerStatus};
 
 struct Ctx {
     store: Store,
-    config: CaptureConfig,
+    limits: Arc<Limits>,
 }
 
 /// Accept connections on `listener` until `shutdown` fires, then let open
@@ -49,14 +39,14 @@ struct Ctx {
 pub async fn serve(
     listener: TcpListener,
     store: Store,
-    config: CaptureConfig,
+    limits: Arc<Limits>,
     shutdown: CancellationToken,
     grace: Duration,
 ) {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(config.header_timeout).keep_alive(true);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
     builder.http2().timer(TokioTimer::new());
-    let ctx = Arc::new(Ctx { store, config });
+    let ctx = Arc::new(Ctx { store, limits });
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let (stream, remote) = tokio::select! {
@@ -188,6 +178,13 @@ async fn handle(
                 HeaderSource::Parsed,
             ),
         };
+    if ctx.limits.paused.load(Ordering::Relaxed) {
+        return json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            error_body("capture_paused", "capture is paused in Hookbench; try again later"),
+            &[("retry-after", "30".into())],
+        );
+    }
     let endpoint_id = match route(&ctx.store, parts.uri.path()) {
         Some(id) => id,
         None => {
@@ -211,7 +208,7 @@ async fn handle(
         parts.headers.get(header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
 
     // Read the body, never more than the limit.
-    let max = ctx.config.max_body;
+    let max = ctx.limits.max_body.load(Ordering::Relaxed);
     let mut rejected: Option<String> = None;
     let mut buf: Vec<u8> = Vec::new();
     if declared_length.is_some_and(|n| n as u128 > max as u128) {

@@ -115,7 +115,65 @@ errors: Array<string>, };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
 
-export type Event = { "type": "capture.created", "data": CaptureSummary } | { "type": "capture.updated", "data": CaptureSummary } | { "type": "capture.deleted", "data": { id: number, endpoint_id: number, } } | { "type": "endpoint.created", "data": Endpoint } | { "type": "endpoint.updated", "data": Endpoint } | { "type": "endpoint.deleted", "data": { id: number, } };
+export type ListenerState = "listening" | "paused" | "failed";
+
+export type ListenerStatus = { state: ListenerState, 
+/**
+ * The address asked for (`host:port`); when bound, the real one (port 0 resolved).
+ */
+addr: string, 
+/**
+ * The capture base URL while bound.
+ */
+url: string | null, 
+/**
+ * Why the listener is not bound, for people.
+ */
+error: string | null, 
+/**
+ * A free address to offer instead, when `addr` is taken.
+ */
+suggested_addr: string | null, 
+/**
+ * Largest body accepted, in bytes.
+ */
+max_body: number, };
+
+export type ListenerChange = { 
+/**
+ * Move the listener to `host:port`.
+ */
+addr?: string, paused?: boolean, max_body?: number, };
+
+export type Event = { "type": "capture.created", "data": CaptureSummary } | { "type": "capture.updated", "data": CaptureSummary } | { "type": "capture.deleted", "data": { id: number, endpoint_id: number, } } | { "type": "endpoint.created", "data": Endpoint } | { "type": "endpoint.updated", "data": Endpoint } | { "type": "endpoint.deleted", "data": { id: number, } } | { "type": "listener.changed", "data": ListenerStatus };
+
+export type Theme = "system" | "light" | "dark";
+
+export type WindowGeometry = { x: number, y: number, width: number, height: number, maximized: boolean, };
+
+export type Preferences = { 
+/**
+ * The capture listener's `host:port` (none: the default, or `--capture-addr`).
+ */
+capture_addr: string | null, 
+/**
+ * Largest body accepted, in bytes (none: the default, or `--max-body`).
+ */
+max_body: number | null, theme: Theme, 
+/**
+ * A desktop notification on a new capture while the window is not focused.
+ */
+notifications: boolean, 
+/**
+ * The endpoint selected last: shown first, and the tray copies its URL.
+ */
+last_endpoint_id: number | null, 
+/**
+ * Kept by the shell, not edited in the UI.
+ */
+window: WindowGeometry | null, };
+
+export type PreferencesPatch = { capture_addr?: string | null, max_body?: number | null, theme?: Theme, notifications?: boolean, last_endpoint_id?: number | null, };
 
 export type Info = { version: string, 
 /**
@@ -125,7 +183,7 @@ capture_url: string,
 /**
  * Base URL of this (control) listener.
  */
-api_url: string, data_dir: string, default_endpoint_id: number, };
+api_url: string, data_dir: string, default_endpoint_id: number, listener: ListenerStatus, };
 
 export type CreateEndpoint = { name: string, };
 
