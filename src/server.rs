@@ -139,10 +139,10 @@ impl Server {
         };
         let listener =
             Listener::new(store.clone(), events.clone(), limits, opts.capture_addr, GRACE, shutdown.clone());
-        if let Err(e) = listener.bind_initial().await {
-            if !opts.keep_going_without_capture {
-                bail!("the capture listener cannot start: {e} (choose another with --capture-addr)");
-            }
+        if let Err(e) = listener.bind_initial().await
+            && !opts.keep_going_without_capture
+        {
+            bail!("the capture listener cannot start: {e} (choose another with --capture-addr)");
         }
         let api_listener = TcpListener::bind(opts.api_addr)
             .await
