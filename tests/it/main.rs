@@ -6,3 +6,4 @@ mod capture;
 mod common;
 mod crash;
 mod lifecycle;
+mod listener;
