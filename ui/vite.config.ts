@@ -40,5 +40,7 @@ export default defineConfig(({ command }) => ({
   test: {
     environment: 'happy-dom',
     include: ['src/**/*.test.ts'],
+    // theme.test.ts reads app.css (`?raw`); other CSS stays out of the tests.
+    css: { include: [/app\.css/] },
   },
 }));

@@ -79,6 +79,14 @@ describe('URLs', () => {
     api_url: 'http://127.0.0.1:8788',
     data_dir: '/tmp/x',
     default_endpoint_id: 1,
+    listener: {
+      state: 'listening',
+      addr: '127.0.0.1:8787',
+      url: 'http://127.0.0.1:8787',
+      error: null,
+      suggested_addr: null,
+      max_body: 26214400,
+    },
   };
   const ep = (over: Partial<Endpoint>): Endpoint => ({
     id: 2,

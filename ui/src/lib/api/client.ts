@@ -10,6 +10,8 @@ import type {
   Endpoint,
   EndpointList,
   Info,
+  ListenerChange,
+  ListenerStatus,
 } from './types';
 
 /** An error the UI can show as it is: `message` is always readable. */
@@ -168,6 +170,15 @@ export class ApiClient {
   /** Link that downloads multipart part `n` (from 0). */
   partUrl(id: number, n: number): string {
     return this.url(`/captures/${id}/parts/${n}`);
+  }
+
+  getListener(): Promise<ListenerStatus> {
+    return this.json('GET', '/listener');
+  }
+
+  /** Move, pause or resume the capture listener, or change its body limit. */
+  updateListener(change: ListenerChange): Promise<ListenerStatus> {
+    return this.json('PUT', '/listener', change);
   }
 
   eventsUrl(): string {

@@ -17,6 +17,7 @@ export const EVENT_NAMES: EventName[] = [
   'endpoint.created',
   'endpoint.updated',
   'endpoint.deleted',
+  'listener.changed',
   'lagged',
 ];
 

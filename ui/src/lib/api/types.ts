@@ -6,7 +6,7 @@
 // the rest of the UI imports from one place, and adds the few client-side
 // types the engine does not define (query parameters, the event map).
 
-import type { CaptureSummary, Endpoint, PatchCapture } from './bindings';
+import type { CaptureSummary, Endpoint, ListenerStatus, PatchCapture } from './bindings';
 
 export type {
   BodyKind,
@@ -25,12 +25,19 @@ export type {
   HeaderSource,
   Info,
   JsonValue,
+  ListenerChange,
+  ListenerState,
+  ListenerStatus,
   Part,
   PatchCapture,
   PatchEndpoint,
+  Preferences,
+  PreferencesPatch,
   Retention,
   SentResponse,
   Settings,
+  Theme,
+  WindowGeometry,
 } from './bindings';
 
 /** Body of `PATCH /api/v1/captures/{id}`. */
@@ -54,6 +61,7 @@ export interface EventMap {
   'endpoint.created': Endpoint;
   'endpoint.updated': Endpoint;
   'endpoint.deleted': { id: number };
+  'listener.changed': ListenerStatus;
   lagged: unknown;
 }
 
