@@ -1,11 +1,41 @@
 import { ApiClient, ApiError } from '../api/client';
 import { connectEvents, type LiveStatus } from '../api/events';
-import type { CaptureSummary, Info } from '../api/types';
+import type { CaptureSummary, Info, ListenerChange, ListenerStatus, Preferences, PreferencesPatch, Theme } from '../api/types';
+import { DEFAULT_PREFERENCES, platform as pagePlatform, type Platform } from '../platform';
+import { applyTheme } from '../theme';
 import { CaptureListState } from './captures.svelte';
 import { EndpointsState } from './endpoints.svelte';
 import { InspectorState } from './inspector.svelte';
 
 export type Phase = 'loading' | 'ready' | 'unauthorized' | 'failed';
+
+/** A question the user answers in the confirm dialog (instead of window.confirm). */
+export interface Confirmation {
+  title: string;
+  text: string;
+  /** The confirm button's label, e.g. "Delete". */
+  confirmLabel: string;
+  /** A destructive action: the confirm button is red. */
+  danger: boolean;
+}
+
+/** What the settings dialog saves. */
+export interface SettingsDraft {
+  /** `host:port`. */
+  addr: string;
+  /** Bytes. */
+  maxBody: number;
+  theme: Theme;
+  notifications: boolean;
+}
+
+/** Why settings were not saved, by field (the dialog shows each next to its field). */
+export interface SettingsErrors {
+  addr?: string;
+  maxBody?: string;
+  /** Not tied to one field (e.g. the preferences could not be stored). */
+  general?: string;
+}
 
 export interface Toast {
   id: number;
@@ -19,6 +49,7 @@ export class AppState {
   readonly endpoints: EndpointsState;
   readonly captures: CaptureListState;
   readonly inspector: InspectorState;
+  readonly platform: Platform;
 
   phase = $state<Phase>('loading');
   failure = $state<string | null>(null);
@@ -27,13 +58,27 @@ export class AppState {
   /** The clock relative times are shown against (ticks every few seconds). */
   now = $state(Date.now());
   toasts = $state<Toast[]>([]);
+  /** The capture listener: where it listens, paused, or why it is not listening. */
+  listener = $state.raw<ListenerStatus | null>(null);
+  /** The user's preferences (the desktop's store, or this browser's). */
+  prefs = $state.raw<Preferences>(DEFAULT_PREFERENCES);
+  /** The settings dialog is open. */
+  settingsOpen = $state(false);
+  /** The question the confirm dialog asks, while it is open. */
+  confirmation = $state.raw<Confirmation | null>(null);
+  /** A pause/resume or move is on its way. */
+  listenerBusy = $state(false);
+
+  private answer: ((ok: boolean) => void) | null = null;
+  private connectedOnce = false;
 
   private stream: { close(): void } | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
   private toastSeq = 0;
 
-  constructor(api = new ApiClient()) {
+  constructor(api = new ApiClient(), platform: Platform = pagePlatform()) {
     this.api = api;
+    this.platform = platform;
     this.endpoints = new EndpointsState(api);
     this.captures = new CaptureListState(api);
     this.inspector = new InspectorState(api);
@@ -41,18 +86,36 @@ export class AppState {
 
   async start(): Promise<void> {
     this.phase = 'loading';
+    const prefs = this.loadPreferences();
     try {
       this.info = await this.api.info();
+      this.listener = this.info.listener;
       await this.endpoints.load();
     } catch (e) {
       this.fail(e);
       return;
     }
+    await prefs;
     this.phase = 'ready';
-    const first = this.endpoints.items.find((e) => e.id === this.info?.default_endpoint_id) ?? this.endpoints.items[0];
+    const items = this.endpoints.items;
+    const first =
+      items.find((e) => e.id === this.prefs.last_endpoint_id) ??
+      items.find((e) => e.id === this.info?.default_endpoint_id) ??
+      items[0];
     this.connect();
+    if (this.ticker) clearInterval(this.ticker);
     this.ticker = setInterval(() => (this.now = Date.now()), 5000);
-    if (first) await this.selectEndpoint(first.id);
+    if (first) await this.selectEndpoint(first.id, false);
+  }
+
+  /** Reads the preferences and shows their theme; on failure keeps the defaults and says why. */
+  private async loadPreferences(): Promise<void> {
+    try {
+      this.prefs = await this.platform.getPreferences();
+    } catch (e) {
+      this.notify(new Error(`Your preferences could not be read: ${errorText(e)}`));
+    }
+    applyTheme(this.prefs.theme);
   }
 
   private fail(e: unknown): void {
@@ -68,7 +131,12 @@ export class AppState {
     this.stream?.close();
     this.stream = connectEvents(this.api.eventsUrl(), {
       onStatus: (s) => (this.live = s),
-      ready: () => (this.live = 'live'),
+      ready: () => {
+        this.live = 'live';
+        // Back after a drop: a listener change may have been missed.
+        if (this.connectedOnce) void this.refreshListener();
+        this.connectedOnce = true;
+      },
       lagged: () => void this.refresh(),
       'capture.created': (c) => {
         this.endpoints.bump(c.endpoint_id, 1, c.received_at);
@@ -86,7 +154,138 @@ export class AppState {
       'endpoint.created': (e) => this.endpoints.upsert(e),
       'endpoint.updated': (e) => this.endpoints.upsert(e),
       'endpoint.deleted': ({ id }) => this.onEndpointGone(id),
+      'listener.changed': (s) => this.onListenerChanged(s),
     });
+  }
+
+  /**
+   * The capture listener changed (here, in another window, or from the tray).
+   * After a move the capture base URL is new, and with it every endpoint's URL.
+   */
+  onListenerChanged(s: ListenerStatus): void {
+    this.listener = s;
+    const info = this.info;
+    if (!info) return;
+    const moved = s.url !== null && trimSlash(s.url) !== trimSlash(info.capture_url);
+    this.info = { ...info, listener: s, capture_url: moved && s.url ? s.url : info.capture_url };
+    if (moved) void this.reloadEndpoints();
+  }
+
+  private async reloadEndpoints(): Promise<void> {
+    try {
+      await this.endpoints.load();
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  private async refreshListener(): Promise<void> {
+    try {
+      this.onListenerChanged(await this.api.getListener());
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Pause (senders get 503, nothing is stored) or resume capturing. */
+  async setPaused(paused: boolean): Promise<void> {
+    await this.changeListener({ paused });
+  }
+
+  /**
+   * Moves the capture listener to `addr` (the failed banner's "Use …") and
+   * keeps it for the next start where that is possible (the desktop app).
+   */
+  async useAddress(addr: string): Promise<boolean> {
+    const s = await this.changeListener({ addr });
+    if (!s) return false;
+    try {
+      this.prefs = await this.platform.updatePreferences({ capture_addr: s.addr });
+    } catch (e) {
+      this.notify(new Error(`Now listening at ${s.addr}, but it could not be kept for the next start: ${errorText(e)}`));
+    }
+    this.notify(`Capturing at ${s.url ?? s.addr}`, 'info');
+    return true;
+  }
+
+  private async changeListener(change: ListenerChange): Promise<ListenerStatus | null> {
+    if (this.listenerBusy) return null;
+    this.listenerBusy = true;
+    try {
+      const s = await this.api.updateListener(change);
+      this.onListenerChanged(s);
+      return s;
+    } catch (e) {
+      this.notify(e);
+      return null;
+    } finally {
+      this.listenerBusy = false;
+    }
+  }
+
+  /**
+   * Saves the settings dialog: the listener first (a refused address or limit
+   * comes back by field and nothing else is saved), then the preferences.
+   * Returns null when all was saved.
+   */
+  async saveSettings(draft: SettingsDraft): Promise<SettingsErrors | null> {
+    const cur = this.listener;
+    const change: ListenerChange = {};
+    // Not listening: the same address again is a retry.
+    if (!cur || cur.state === 'failed' || draft.addr.trim() !== cur.addr) change.addr = draft.addr.trim();
+    if (!cur || draft.maxBody !== cur.max_body) change.max_body = draft.maxBody;
+    let status = cur;
+    if (change.addr !== undefined || change.max_body !== undefined) {
+      try {
+        status = await this.api.updateListener(change);
+        this.onListenerChanged(status);
+      } catch (e) {
+        if (e instanceof ApiError && e.isUnauthorized) {
+          this.notify(e);
+          return { general: e.message };
+        }
+        return settingsError(e, change);
+      }
+    }
+    const patch: PreferencesPatch = {
+      capture_addr: change.addr !== undefined && status ? status.addr : this.prefs.capture_addr,
+      max_body: change.max_body !== undefined ? draft.maxBody : this.prefs.max_body,
+      theme: draft.theme,
+      notifications: draft.notifications,
+    };
+    try {
+      this.prefs = await this.platform.updatePreferences(patch);
+    } catch (e) {
+      const what = change.addr !== undefined || change.max_body !== undefined ? 'The listener changed, but ' : '';
+      return { general: `${what}${what ? 'the' : 'The'} settings could not be saved: ${errorText(e)}` };
+    }
+    applyTheme(this.prefs.theme);
+    return null;
+  }
+
+  openSettings(): void {
+    this.settingsOpen = true;
+  }
+
+  closeSettings(): void {
+    this.settingsOpen = false;
+    // A theme tried in the dialog but not saved goes back.
+    applyTheme(this.prefs.theme);
+  }
+
+  /** Asks in the confirm dialog; resolves true when the user confirms. */
+  confirm(q: Partial<Confirmation> & Pick<Confirmation, 'title' | 'text'>): Promise<boolean> {
+    this.answer?.(false);
+    this.confirmation = { confirmLabel: 'OK', danger: false, ...q };
+    return new Promise((resolve) => (this.answer = resolve));
+  }
+
+  /** The confirm dialog was answered. */
+  settleConfirm(ok: boolean): void {
+    const answer = this.answer;
+    this.answer = null;
+    this.confirmation = null;
+    answer?.(ok);
   }
 
   /** After missed events: fetch the endpoints and the first page again. */
@@ -99,10 +298,22 @@ export class AppState {
     await this.captures.load(this.endpoints.selectedId);
   }
 
-  async selectEndpoint(id: number): Promise<void> {
+  /** Shows endpoint `id`; `remember`: the user chose it (it is shown first next time). */
+  async selectEndpoint(id: number, remember = true): Promise<void> {
     if (this.endpoints.selectedId !== id) this.inspector.close();
     this.endpoints.selectedId = id;
+    if (remember) void this.rememberEndpoint(id);
     await this.captures.load(id, this.captures.query);
+  }
+
+  private async rememberEndpoint(id: number): Promise<void> {
+    if (this.prefs.last_endpoint_id === id) return;
+    this.prefs = { ...this.prefs, last_endpoint_id: id };
+    try {
+      this.prefs = await this.platform.updatePreferences({ last_endpoint_id: id });
+    } catch (e) {
+      this.notify(new Error(`The selected endpoint could not be remembered: ${errorText(e)}`));
+    }
   }
 
   async search(q: string): Promise<void> {
@@ -115,7 +326,7 @@ export class AppState {
     if (this.endpoints.selectedId === id) {
       const fallback = this.endpoints.items.find((e) => e.is_default) ?? this.endpoints.items[0];
       this.inspector.close();
-      if (fallback) void this.selectEndpoint(fallback.id);
+      if (fallback) void this.selectEndpoint(fallback.id, false);
       else this.endpoints.selectedId = null;
     }
   }
@@ -156,15 +367,43 @@ export class AppState {
       this.phase = 'unauthorized';
       return;
     }
-    const text = what instanceof Error ? what.message : String(what);
+    const text = errorText(what);
     const id = ++this.toastSeq;
     this.toasts = [...this.toasts, { id, kind, text }];
     setTimeout(() => (this.toasts = this.toasts.filter((t) => t.id !== id)), kind === 'error' ? 8000 : 3000);
   }
 
   dispose(): void {
+    this.settleConfirm(false);
     this.stream?.close();
     this.captures.dispose();
     if (this.ticker) clearInterval(this.ticker);
   }
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** A readable message for anything thrown (never blank). */
+export function errorText(e: unknown): string {
+  const text = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
+  if (text.trim()) return text;
+  if (e instanceof Error) return `${e.name || 'Error'} with no message`;
+  return 'Something went wrong (no details were given)';
+}
+
+/** Which field a refused listener change belongs to. */
+function settingsError(e: unknown, change: ListenerChange): SettingsErrors {
+  const message = errorText(e);
+  const code = e instanceof ApiError ? e.code : '';
+  const addr = change.addr !== undefined;
+  const limit = change.max_body !== undefined;
+  if (code === 'address_unavailable') return { addr: message };
+  if (code === 'invalid_request') {
+    if (addr && !limit) return { addr: message };
+    if (limit && !addr) return { maxBody: message };
+    return /body limit/i.test(message) ? { maxBody: message } : { addr: message };
+  }
+  return { general: message };
 }

@@ -12,3 +12,8 @@ export function useApp(): AppState {
   if (!app) throw new Error('useApp() outside <App>');
   return app;
 }
+
+/** The app, when there is one (components that also work alone, e.g. in tests). */
+export function maybeApp(): AppState | undefined {
+  return getContext<AppState | undefined>(KEY);
+}
