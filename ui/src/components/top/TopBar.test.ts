@@ -42,6 +42,16 @@ describe('top bar: the capture listener', () => {
     expect(r.byTest('listener-status')?.dataset.state).toBe('listening');
   });
 
+  it('after missed events (lagged) asks the engine again', async () => {
+    const engine = new FakeEngine();
+    r = await renderApp(engine);
+    engine.listener = listening(8787, { state: 'paused' });
+    FakeEventSource.emit('lagged', null);
+    await settle();
+    expect(engine.made('GET', '/listener')).toHaveLength(1);
+    expect(r.byTest('listener-status')?.dataset.state).toBe('paused');
+  });
+
   it('after a move elsewhere, shows the new URL and fetches the endpoints again', async () => {
     const engine = new FakeEngine();
     r = await renderApp(engine);

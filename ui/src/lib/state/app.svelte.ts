@@ -288,8 +288,9 @@ export class AppState {
     answer?.(ok);
   }
 
-  /** After missed events: fetch the endpoints and the first page again. */
+  /** After missed events: fetch the listener, the endpoints and the first page again. */
   async refresh(): Promise<void> {
+    void this.refreshListener();
     try {
       await this.endpoints.load();
     } catch (e) {
