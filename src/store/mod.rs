@@ -196,6 +196,12 @@ impl Store {
         e
     }
 
+    /// An endpoint with its URL, once every answered capture is readable.
+    pub async fn endpoint(&self, id: i64) -> Result<Endpoint, StoreError> {
+        let e = self.read(move |c| queries::get_endpoint(c, id)).await?;
+        Ok(self.with_url(e))
+    }
+
     pub fn default_endpoint_id(&self) -> i64 {
         self.inner.default_endpoint
     }
