@@ -151,6 +151,14 @@ fn setup(app: &AppHandle, mut opts: EngineOptions, explicit: Explicit, data_dir:
         opts.max_body = n;
     }
 
+    // An installed app serves the UI build bundled with it (a resource);
+    // `--ui-dir`/`HOOKBENCH_UI_DIR` win, and a source checkout has its own.
+    if opts.ui_dir.is_none()
+        && let Ok(dir) = app.path().resource_dir().map(|d| d.join("ui"))
+        && dir.join("index.html").is_file()
+    {
+        opts.ui_dir = Some(dir);
+    }
     let server = tauri::async_runtime::block_on(Server::start(opts)).context("starting the engine")?;
     let api_url = server.info.api_url.clone();
     let url = format!("{api_url}/?token={}", server.info.token).parse().context("the engine's UI URL")?;

@@ -26,6 +26,8 @@ pub const SYSTEM_PACKAGES: &[&str] = &[
     "xvfb",
     "webkit2gtk-driver",
     "chromium",
+    // The desktop end-to-end test reads the clipboard the tray wrote.
+    "xclip",
 ];
 
 /// Stamp written into `ui/node_modules` after a successful install.
