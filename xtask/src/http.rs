@@ -102,3 +102,17 @@ pub async fn request(
         .with_context(|| format!("{method} {url} timed out after {timeout:?}"))?
         .with_context(|| format!("{method} {url} failed"))
 }
+
+/// One blocking GET (with a bearer token when given); the status and the body as text.
+pub fn get(url: &str, token: Option<&str>) -> Result<(u16, String)> {
+    let target = Target::parse(url)?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async {
+        let mut sender = tokio::time::timeout(Duration::from_secs(10), connect(&target)).await??;
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = bearer.iter().map(|b| ("authorization", b.as_str())).collect();
+        let req = build_request(&target, Method::GET, &headers, Bytes::new())?;
+        let (status, body) = tokio::time::timeout(Duration::from_secs(10), exchange(&mut sender, req)).await??;
+        Ok((status.as_u16(), String::from_utf8_lossy(&body).into_owned()))
+    })
+}

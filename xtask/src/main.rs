@@ -2,6 +2,7 @@
 
 mod baseline;
 mod bench;
+mod bundle;
 mod checks;
 mod http;
 mod loadgen;
@@ -27,6 +28,10 @@ Commands:
                          --engine PATH    measure this engine binary instead of
                                           building target/release/hookbench
                          --list           list benchmarks
+  bundle               set up, then build an installable .deb of the desktop app
+                       (release; the UI inside) and check it: files, dependencies,
+                       and the unpacked app serving its UI (--verify-only: only check
+                       the newest .deb already built)
   setup                only the set-up (system packages, tauri-driver, UI packages)
   help                 this text
 
@@ -62,6 +67,7 @@ fn dispatch(args: &[String]) -> Result<i32> {
             checks::test().map(|()| 0)
         }
         "bench" => bench::cli(rest),
+        "bundle" => bundle::bundle(rest),
         "setup" => {
             no_args(command, rest)?;
             setup::setup().map(|()| 0)
