@@ -150,6 +150,7 @@ impl Server {
         let api_addr = api_listener.local_addr()?;
         let mut tasks = Vec::new();
 
+        let ui_dir = crate::api::resolve_ui_dir(opts.ui_dir.clone());
         let state = ApiState {
             store: store.clone(),
             events: events.clone(),
@@ -157,7 +158,7 @@ impl Server {
             listener: listener.clone(),
             api_addr,
             data_dir: Arc::from(data_dir.as_path()),
-            ui_dir: crate::api::resolve_ui_dir(opts.ui_dir.clone()).map(|d| Arc::from(d.as_path())),
+            ui_dir: ui_dir.as_deref().map(Arc::from),
         };
         let app = router(state);
         let api_shutdown = shutdown.clone();
@@ -177,7 +178,8 @@ impl Server {
             write_private(path, &json)
                 .with_context(|| format!("writing the ready file {}", path.display()))?;
         }
-        tracing::info!(capture = %info.capture_url, api = %info.api_url, data_dir = %data_dir.display(), "listening");
+        let ui = ui_dir.as_deref().map_or_else(|| "none (status page)".into(), |d| d.display().to_string());
+        tracing::info!(capture = %info.capture_url, api = %info.api_url, data_dir = %data_dir.display(), %ui, "listening");
         Ok(Server { store, events, info, data_dir, listener, api_addr, shutdown, tasks, _lock: lock })
     }
 

@@ -46,10 +46,7 @@ pub fn send(data_dir: &Path, action: Action) -> std::io::Result<bool> {
     let mut stream = match UnixStream::connect(socket_path(data_dir)) {
         Ok(s) => s,
         Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
-            ) =>
+            if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused) =>
         {
             return Ok(false);
         }
@@ -103,7 +100,6 @@ pub fn listen(
     })?;
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

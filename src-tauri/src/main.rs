@@ -27,7 +27,9 @@ use instance::Action;
 use tauri::ipc::CapabilityBuilder;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent, Wry};
+use tauri::{
+    AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent, Wry,
+};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_notification::NotificationExt;
 use tauri_plugin_store::StoreExt;
@@ -94,7 +96,10 @@ fn main() -> anyhow::Result<()> {
     // One app per data directory: a second launch brings the first to the front.
     match instance::send(&data_dir, Action::Show) {
         Ok(true) => {
-            eprintln!("Hookbench is already running on {}; its window was brought to the front.", data_dir.display());
+            eprintln!(
+                "Hookbench is already running on {}; its window was brought to the front.",
+                data_dir.display()
+            );
             return Ok(());
         }
         Ok(false) => {}
@@ -182,7 +187,12 @@ struct Explicit {
     max_body: bool,
 }
 
-fn setup(app: &AppHandle, mut opts: EngineOptions, explicit: Explicit, data_dir: PathBuf) -> anyhow::Result<()> {
+fn setup(
+    app: &AppHandle,
+    mut opts: EngineOptions,
+    explicit: Explicit,
+    data_dir: PathBuf,
+) -> anyhow::Result<()> {
     // Preferences live beside the data they describe, so `--data-dir` isolates them too.
     let prefs_file = app.store(data_dir.join("preferences.json")).context("opening the preferences")?;
     let prefs = prefs_file.get(PREFS_KEY).map(|v| Preferences::from_json(&v)).unwrap_or_default();
@@ -191,7 +201,9 @@ fn setup(app: &AppHandle, mut opts: EngineOptions, explicit: Explicit, data_dir:
     {
         opts.capture_addr = addr;
     }
-    if !explicit.max_body && let Some(n) = prefs.max_body.and_then(|n| usize::try_from(n).ok()) {
+    if !explicit.max_body
+        && let Some(n) = prefs.max_body.and_then(|n| usize::try_from(n).ok())
+    {
         opts.max_body = n;
     }
 
@@ -243,13 +255,20 @@ fn setup(app: &AppHandle, mut opts: EngineOptions, explicit: Explicit, data_dir:
     Ok(())
 }
 
-fn open_window(app: &AppHandle, url: tauri::Url, saved: Option<WindowGeometry>) -> anyhow::Result<WebviewWindow> {
+fn open_window(
+    app: &AppHandle,
+    url: tauri::Url,
+    saved: Option<WindowGeometry>,
+) -> anyhow::Result<WebviewWindow> {
     let monitors: Vec<geometry::Area> = app
         .available_monitors()
         .unwrap_or_default()
         .iter()
         .map(|m| {
-            let (p, s) = (m.position().to_logical::<f64>(m.scale_factor()), m.size().to_logical::<f64>(m.scale_factor()));
+            let (p, s) = (
+                m.position().to_logical::<f64>(m.scale_factor()),
+                m.size().to_logical::<f64>(m.scale_factor()),
+            );
             geometry::Area { x: p.x, y: p.y, width: s.width, height: s.height }
         })
         .collect();
@@ -389,8 +408,11 @@ fn spawn_event_watch(app: AppHandle, window: WebviewWindow) {
             match event {
                 Ok(Event::CaptureCreated(c)) => {
                     let enabled = app.state::<Desktop>().prefs().notifications;
-                    let focused = window.is_focused().unwrap_or(false) && window.is_visible().unwrap_or(false);
-                    if notify::wanted(enabled, focused) && throttle.on_capture(Instant::now()) == notify::Decision::Show {
+                    let focused =
+                        window.is_focused().unwrap_or(false) && window.is_visible().unwrap_or(false);
+                    if notify::wanted(enabled, focused)
+                        && throttle.on_capture(Instant::now()) == notify::Decision::Show
+                    {
                         let kind = c.content_type.as_deref().unwrap_or("no content type");
                         show_notification(
                             &app,
@@ -434,7 +456,8 @@ fn human_bytes(n: i64) -> String {
 fn spawn_signal_watch(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+        else {
             tracing::warn!("signals cannot be watched");
             return;
         };
@@ -454,7 +477,10 @@ fn get_preferences(desktop: tauri::State<'_, Desktop>) -> Preferences {
 }
 
 #[tauri::command]
-fn update_preferences(desktop: tauri::State<'_, Desktop>, patch: PreferencesPatch) -> Result<Preferences, String> {
+fn update_preferences(
+    desktop: tauri::State<'_, Desktop>,
+    patch: PreferencesPatch,
+) -> Result<Preferences, String> {
     let mut prefs = desktop.prefs();
     prefs.apply(&patch).map_err(|e| e.to_string())?;
     desktop.keep(prefs.clone(), true);

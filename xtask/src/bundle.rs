@@ -18,10 +18,10 @@ use crate::util::{self, TempDir, cmd, repo_root, target_dir};
 
 /// What the package must hold (paths inside the `.deb`).
 const MUST_HOLD: &[&str] = &[
-    "./usr/bin/hookbench-desktop",
-    "./usr/lib/Hookbench/ui/index.html",
-    "./usr/share/applications/Hookbench.desktop",
-    "./usr/share/icons/hicolor/128x128/apps/hookbench-desktop.png",
+    "usr/bin/hookbench-desktop",
+    "usr/lib/Hookbench/ui/index.html",
+    "usr/share/applications/Hookbench.desktop",
+    "usr/share/icons/hicolor/128x128/apps/hookbench-desktop.png",
 ];
 
 /// Packages the `.deb` must depend on (the WebKitGTK runtime and the tray).
@@ -87,7 +87,11 @@ fn output(c: &mut std::process::Command) -> Result<String> {
 
 fn verify(deb: &Path) -> Result<()> {
     let listing = output(cmd("dpkg-deb").arg("--contents").arg(deb))?;
-    let files: Vec<&str> = listing.lines().filter_map(|l| l.split_whitespace().nth(5)).collect();
+    let files: Vec<&str> = listing
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .map(|f| f.trim_start_matches("./").trim_end_matches('/'))
+        .collect();
     for want in MUST_HOLD {
         if !files.contains(want) {
             bail!("{} lacks {want}; it holds:\n{}", deb.display(), files.join("\n"));
@@ -105,12 +109,13 @@ fn verify(deb: &Path) -> Result<()> {
     let tmp = TempDir::new_in(&std::env::temp_dir(), "hookbench-deb")?;
     let unpacked = tmp.path().join("root");
     util::run(cmd("dpkg-deb").arg("--extract").arg(deb).arg(&unpacked))?;
-    smoke(&unpacked.join("usr/bin/hookbench-desktop"), tmp.path())
+    smoke(&unpacked, tmp.path())
 }
 
 /// Start the unpacked app under Xvfb (or the display) on a throwaway data dir;
 /// its control listener must serve the bundled UI.
-fn smoke(bin: &Path, tmp: &Path) -> Result<()> {
+fn smoke(unpacked: &Path, tmp: &Path) -> Result<()> {
+    let bin = &unpacked.join("usr/bin/hookbench-desktop");
     let version = output(cmd(bin).arg("--version"))?;
     eprintln!("bundle: {}", version.trim());
     let ready = tmp.join("ready.json");
@@ -138,12 +143,22 @@ fn smoke(bin: &Path, tmp: &Path) -> Result<()> {
         .env("XDG_DATA_HOME", tmp.join("share"))
         .env("XDG_CACHE_HOME", tmp.join("cache"))
         .env_remove("HOOKBENCH_UI_DIR")
+        .env("HOOKBENCH_LOG", "hookbench=info,warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(tmp.join("app.log"))?)
         .process_group(0);
     let mut child = c.spawn().context("starting the packaged app")?;
-    let result = check_ui(&ready);
+    let result = check_ui(&ready).and_then(|()| {
+        // Served from the package, not from a source tree that happens to be here.
+        let ui = unpacked.join("usr/lib/Hookbench/ui");
+        let log = std::fs::read_to_string(tmp.join("app.log")).unwrap_or_default();
+        if log.contains(&format!("ui={}", ui.display())) {
+            Ok(())
+        } else {
+            bail!("the app did not serve the UI from {}", ui.display())
+        }
+    });
     // The whole group: xvfb-run, Xvfb and the app.
     signal_group(child.id(), "TERM");
     let deadline = Instant::now() + Duration::from_secs(15);

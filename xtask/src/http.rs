@@ -112,7 +112,8 @@ pub fn get(url: &str, token: Option<&str>) -> Result<(u16, String)> {
         let bearer = token.map(|t| format!("Bearer {t}"));
         let headers: Vec<(&str, &str)> = bearer.iter().map(|b| ("authorization", b.as_str())).collect();
         let req = build_request(&target, Method::GET, &headers, Bytes::new())?;
-        let (status, body) = tokio::time::timeout(Duration::from_secs(10), exchange(&mut sender, req)).await??;
+        let (status, body) =
+            tokio::time::timeout(Duration::from_secs(10), exchange(&mut sender, req)).await??;
         Ok((status.as_u16(), String::from_utf8_lossy(&body).into_owned()))
     })
 }
