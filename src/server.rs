@@ -159,6 +159,7 @@ impl Server {
             api_addr,
             data_dir: Arc::from(data_dir.as_path()),
             ui_dir: ui_dir.as_deref().map(Arc::from),
+            shutdown: shutdown.clone(),
         };
         let app = router(state);
         let api_shutdown = shutdown.clone();
@@ -188,9 +189,10 @@ impl Server {
         self.shutdown.cancel();
         self.listener.join(GRACE + Duration::from_secs(1)).await;
         for mut t in self.tasks {
-            // Event streams never end by themselves: after the grace period the
-            // listener is stopped with whatever is still open.
+            // Event streams end at shutdown; a request still running after the
+            // grace period is cut off.
             if tokio::time::timeout(GRACE + Duration::from_secs(1), &mut t).await.is_err() {
+                tracing::warn!("control connections were still open after the grace period; closed them");
                 t.abort();
             }
         }

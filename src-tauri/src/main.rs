@@ -55,7 +55,6 @@ struct Desktop {
     prefs_file: Arc<tauri_plugin_store::Store<Wry>>,
     /// The tray's pause item, relabelled as capture pauses and resumes.
     pause_item: Mutex<Option<MenuItem<Wry>>>,
-    quitting: Mutex<Quitting>,
 }
 
 impl Desktop {
@@ -124,11 +123,8 @@ fn main() -> anyhow::Result<()> {
         {
             remember_geometry(handle, false);
         }
-        // The guard does the work: it starts quitting, and says whether the exit must wait.
-        RunEvent::ExitRequested { api, .. } if begin_quit(handle) => api.prevent_exit(),
         RunEvent::Exit => {
             remember_geometry(handle, true);
-            // Only when the exit came without a request (begin_quit took the engine otherwise).
             let server = handle.state::<Desktop>().server.lock().ok().and_then(|mut s| s.take());
             if let Some(server) = server {
                 tauri::async_runtime::block_on(server.shutdown());
@@ -138,46 +134,6 @@ fn main() -> anyhow::Result<()> {
         _ => {}
     });
     Ok(())
-}
-
-/// On a request to quit (tray, socket, signal, last window closed): whether the
-/// exit must wait. The first request notes where the window is and closes it,
-/// then stops the engine in the background and exits again when it is done.
-/// Closing the window first matters: its page holds an event stream open, and
-/// the engine gives open connections its whole grace period (seconds, with the
-/// window frozen, as the main thread would block) before it stops anyway.
-fn begin_quit(app: &AppHandle) -> bool {
-    let Some(desktop) = app.try_state::<Desktop>() else { return false };
-    let mut quitting = desktop.quitting.lock().unwrap_or_else(|p| p.into_inner());
-    match *quitting {
-        Quitting::No => {}
-        Quitting::Stopping => return true,
-        Quitting::Stopped => return false,
-    }
-    let Some(server) = desktop.server.lock().ok().and_then(|mut s| s.take()) else { return false };
-    *quitting = Quitting::Stopping;
-    drop(quitting);
-    remember_geometry(app, true);
-    if let Some(w) = app.get_webview_window(WINDOW)
-        && let Err(e) = w.destroy()
-    {
-        tracing::warn!(error = %e, "closing the window failed");
-    }
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        server.shutdown().await;
-        *app.state::<Desktop>().quitting.lock().unwrap_or_else(|p| p.into_inner()) = Quitting::Stopped;
-        app.exit(0);
-    });
-    true
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Quitting {
-    No,
-    /// The engine is stopping: exit requests wait.
-    Stopping,
-    Stopped,
 }
 
 /// Which engine options came from the command line (and so win over preferences).
@@ -226,7 +182,6 @@ fn setup(
         prefs: Mutex::new(prefs.clone()),
         prefs_file,
         pause_item: Mutex::new(None),
-        quitting: Mutex::new(Quitting::No),
     });
 
     // The engine's UI is a remote page to Tauri: only its exact origin, only in
@@ -288,11 +243,11 @@ fn open_window(
 
 /// Note where the window is; written to disk at once only when `save_now`.
 fn remember_geometry(app: &AppHandle, save_now: bool) {
-    let (Some(desktop), Some(w)) = (app.try_state::<Desktop>(), app.get_webview_window(WINDOW)) else {
-        return;
-    };
+    let Some(desktop) = app.try_state::<Desktop>() else { return };
     let mut prefs = desktop.prefs();
-    if let Some(g) = current_geometry(&w, prefs.window) {
+    if let Some(w) = app.get_webview_window(WINDOW)
+        && let Some(g) = current_geometry(&w, prefs.window)
+    {
         prefs.window = Some(g);
     }
     desktop.keep(prefs, save_now);

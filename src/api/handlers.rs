@@ -420,5 +420,7 @@ pub async fn events(State(st): State<ApiState>) -> Sse<impl Stream<Item = Result
         })
     });
     let hello = tokio_stream::once(Ok(SseEvent::default().event("ready").data("{}")));
-    Sse::new(hello.chain(stream)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    let stream =
+        futures_util::StreamExt::take_until(hello.chain(stream), st.shutdown.clone().cancelled_owned());
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -45,6 +45,9 @@ pub struct ApiState {
     pub data_dir: Arc<std::path::Path>,
     /// The UI build served at `/` (none: a status page).
     pub ui_dir: Option<Arc<std::path::Path>>,
+    /// The engine's shutdown: event streams end with it, so a graceful stop
+    /// need not wait for them.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// The control API's router.

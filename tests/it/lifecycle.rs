@@ -109,6 +109,9 @@ async fn sigint_exits_zero_even_with_an_event_stream_open() {
     assert_eq!(events.next().await.0, "ready");
     let status = hb.signal_and_wait("INT");
     assert_eq!(status.code(), Some(0), "{status}; stderr:\n{}", hb.stderr());
+    // The stream was ended by the shutdown, not cut off after the grace period.
+    let stderr = hb.stderr();
+    assert!(!stderr.contains("still open after the grace period"), "{stderr}");
     drop(events);
 }
 
