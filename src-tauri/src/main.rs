@@ -112,7 +112,12 @@ fn main() -> anyhow::Result<()> {
         .plugin(tauri_plugin_clipboard_manager::init())
         .invoke_handler(tauri::generate_handler![get_preferences, update_preferences, copy_text])
         .setup(move |app| {
-            setup(app.handle(), opts, explicit, data_dir)?;
+            if let Err(e) = setup(app.handle(), opts, explicit, data_dir) {
+                // Nothing is open yet: say why, whole, and stop (Tauri would panic).
+                eprintln!("hookbench-desktop: {e:#}");
+                tracing::error!("cannot start: {e:#}");
+                std::process::exit(1);
+            }
             Ok(())
         })
         .build(tauri::generate_context!())
