@@ -156,6 +156,11 @@ fn plan() -> Result<Vec<Step>> {
         };
         c.env("HOOKBENCH_DESKTOP_BIN", built_binary("debug", "hookbench-desktop"));
         steps.push(Step { name: format!("ui {UI_DESKTOP_E2E_SCRIPT}"), cmd: c });
+
+        // The installable package, built and checked as `cargo xtask bundle` does.
+        let mut c = cmd(std::env::current_exe().context("the xtask binary")?);
+        c.arg("bundle");
+        steps.push(Step { name: "bundle (.deb)".into(), cmd: c });
     }
 
     Ok(steps)
