@@ -44,10 +44,7 @@ pub fn bundle(args: &[String]) -> Result<i32> {
         let config = serde_json::json!({
             "bundle": { "resources": { format!("{}/", dist.display()): "ui/" } }
         });
-        let tauri = ui.join("node_modules").join(".bin").join("tauri");
-        if !tauri.is_file() {
-            bail!("{} is missing: run `cargo xtask setup`", tauri.display());
-        }
+        let tauri = tauri_cli()?;
         util::run(cmd(&tauri).current_dir(&root).args([
             "build",
             "--ci",
@@ -62,6 +59,30 @@ pub fn bundle(args: &[String]) -> Result<i32> {
     println!("{}", deb.display());
     eprintln!("bundle: {} is ready; install it with: sudo apt install {}", deb.display(), deb.display());
     Ok(0)
+}
+
+/// Tauri's CLI, pinned. Not in the UI's package.json: its platform packages are
+/// optional dependencies, and `npm ci` insists on lock entries for every
+/// platform's, which a registry that only mirrors Linux cannot provide. It is
+/// installed once into a cache directory outside the checkout.
+const TAURI_CLI: &str = "@tauri-apps/cli@2.12.5";
+
+fn tauri_cli() -> Result<PathBuf> {
+    let dir = util::home_dir().join(".cache").join("hookbench").join("tauri-cli-2.12.5");
+    let bin = dir.join("node_modules").join(".bin").join("tauri");
+    if !bin.is_file() {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        util::run(
+            cmd("npm")
+                .args(["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir)
+                .arg(TAURI_CLI),
+        )?;
+    }
+    if !bin.is_file() {
+        bail!("installing {TAURI_CLI} left no {}", bin.display());
+    }
+    Ok(bin)
 }
 
 /// The newest `.deb` the bundler wrote.
