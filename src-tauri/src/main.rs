@@ -232,9 +232,12 @@ fn open_window(
             geometry::Area { x: p.x, y: p.y, width: s.width, height: s.height }
         })
         .collect();
+    let origin = url.origin().ascii_serialization();
+    let handle = app.clone();
     let mut builder = WebviewWindowBuilder::new(app, WINDOW, WebviewUrl::External(url))
         .title("Hookbench")
-        .min_inner_size(f64::from(geometry::MIN_WIDTH), f64::from(geometry::MIN_HEIGHT));
+        .min_inner_size(f64::from(geometry::MIN_WIDTH), f64::from(geometry::MIN_HEIGHT))
+        .on_download(move |_, event| on_download(&handle, &origin, event));
     let restored = saved.and_then(|g| geometry::restorable(g, &monitors));
     builder = match restored {
         Some(g) => builder
@@ -244,6 +247,37 @@ fn open_window(
         None => builder.inner_size(1280.0, 800.0).center(),
     };
     Ok(builder.build()?)
+}
+
+/// Bodies and parts the UI offers for download go to the Downloads folder
+/// (`name (1).ext` rather than over an existing file), and say where they went.
+/// Only the engine's own URLs may download.
+fn on_download(app: &AppHandle, origin: &str, event: tauri::webview::DownloadEvent<'_>) -> bool {
+    match event {
+        tauri::webview::DownloadEvent::Requested { url, destination } => {
+            let ours = url.origin().ascii_serialization() == origin;
+            if ours {
+                tracing::info!(path = %url.path(), to = %destination.display(), "download");
+            } else {
+                tracing::warn!(%url, "refused a download from outside the engine");
+            }
+            ours
+        }
+        tauri::webview::DownloadEvent::Finished { path, success, .. } => {
+            let where_ = path.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
+            if success {
+                tracing::info!(to = %where_, "downloaded");
+                let name =
+                    path.as_deref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+                show_notification(app, "Download finished", &format!("Saved {}", name.unwrap_or(where_)));
+            } else {
+                tracing::warn!(to = %where_, "the download failed");
+                show_notification(app, "Download failed", &where_);
+            }
+            true
+        }
+        _ => true,
+    }
 }
 
 /// Note where the window is; written to disk at once only when `save_now`.

@@ -523,7 +523,7 @@ async function api(info, method, p, body) {
 // ------------------------------------------------------------------- main
 
 /** Paths of the run, set in main(). */
-const ctx = { dataDir: '', readyFile: '', xdg: {}, sock: '', prefsFile: '', logOk: false };
+const ctx = { dataDir: '', readyFile: '', xdg: {}, sock: '', prefsFile: '', logOk: false, downloads: '' };
 
 function readPrefs() {
   return JSON.parse(fs.readFileSync(ctx.prefsFile, 'utf8')).preferences;
@@ -630,6 +630,11 @@ async function main() {
     XDG_CACHE_HOME: path.join(state.tmp, 'xdg-cache'),
   };
   for (const d of [dataDir, ...Object.values(xdg)]) fs.mkdirSync(d, { recursive: true });
+  // Downloads from the window go to the user's Downloads folder: a private one here.
+  const downloads = path.join(state.tmp, 'downloads');
+  fs.mkdirSync(downloads, { recursive: true });
+  fs.writeFileSync(path.join(xdg.XDG_CONFIG_HOME, 'user-dirs.dirs'), `XDG_DOWNLOAD_DIR="${downloads}"\n`);
+  ctx.downloads = downloads;
   Object.assign(ctx, {
     dataDir,
     readyFile,
@@ -784,6 +789,25 @@ async function main() {
 
   const shot = path.join(SHOTS, 'desktop.png');
   log(`screenshot ${path.relative(process.cwd(), shot)} (${await screenshot(shot)} bytes)`);
+
+  // ------------------------------------------------------------ download
+  // The Body tab's Download link saves the raw body into the Downloads folder, byte for byte.
+  if (bodyTab) {
+    const link = await waitFor('the Download link', 5000, async () => (await find('a[download]')) || null);
+    await click(link, 'Download');
+    const want = JSON.stringify({ desktop_e2e: value });
+    const file = await waitFor('the downloaded body in the Downloads folder', 15_000, () => {
+      const names = fs.readdirSync(ctx.downloads).filter((n) => !n.endsWith('.wkdownload'));
+      const hit = names.find((n) => fs.readFileSync(path.join(ctx.downloads, n), 'utf8') === want);
+      return hit || null;
+    });
+    log(`download: ${file} holds the raw body`);
+    if (ctx.logOk) {
+      // Through the app's handler (only the engine's own URLs; a notification says where it went).
+      await waitFor('the app to log the finished download', 5000, () => /downloaded to=\S*capture-/.test(appLog()));
+      log('the app logged the finished download');
+    }
+  }
 
   // ------------------------------------------------------------ 1. IPC
   log('STEP 1: desktop commands through the window\'s IPC');
