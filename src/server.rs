@@ -132,6 +132,8 @@ impl Server {
         let token = load_token(&data_dir, opts.token.clone())?;
 
         let shutdown = CancellationToken::new();
+        // Whatever started is stopped again if the start fails part-way.
+        let stop_on_error = shutdown.clone().drop_guard();
         let limits = Limits {
             max_body: opts.max_body.into(),
             paused: false.into(),
@@ -174,13 +176,14 @@ impl Server {
 
         let capture_url = listener.status().await.url.unwrap_or_default();
         let info = ReadyInfo { capture_url, api_url: url_for(api_addr), token };
+        let ui = ui_dir.as_deref().map_or_else(|| "none (status page)".into(), |d| d.display().to_string());
+        tracing::info!(capture = %info.capture_url, api = %info.api_url, data_dir = %data_dir.display(), %ui, "listening");
         if let Some(path) = &opts.ready_file {
             let json = serde_json::to_vec_pretty(&info)?;
             write_private(path, &json)
                 .with_context(|| format!("writing the ready file {}", path.display()))?;
         }
-        let ui = ui_dir.as_deref().map_or_else(|| "none (status page)".into(), |d| d.display().to_string());
-        tracing::info!(capture = %info.capture_url, api = %info.api_url, data_dir = %data_dir.display(), %ui, "listening");
+        stop_on_error.disarm();
         Ok(Server { store, events, info, data_dir, listener, api_addr, shutdown, tasks, _lock: lock })
     }
 

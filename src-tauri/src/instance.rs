@@ -77,6 +77,10 @@ pub fn listen(
         Err(e) => return Err(e),
     }
     let listener = UnixListener::bind(&path)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
     std::thread::Builder::new().name("hookbench-instance".into()).spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };

@@ -18,7 +18,8 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
-use hookbench::capture::{ListenerChange, ListenerState, ListenerStatus};
+use hookbench::capture::ListenerStatus;
+use hookbench::capture::listener::{check_max_body, parse_addr};
 use hookbench::config::{EngineOptions, default_data_dir};
 use hookbench::events::Event;
 use hookbench::prefs::{Preferences, PreferencesPatch, WindowGeometry};
@@ -46,8 +47,12 @@ const WINDOW: &str = "main";
 
 /// What the shell keeps while it runs.
 struct Desktop {
+    /// The engine's own runtime: the shell's blocking calls (window getters,
+    /// D-Bus notifications) never hold up capture, and capture never the window.
+    engine_rt: tokio::runtime::Runtime,
     /// Taken at exit to shut the engine down.
     server: Mutex<Option<Server>>,
+    data_dir: PathBuf,
     store: hookbench::store::Store,
     listener: hookbench::capture::Listener,
     events: hookbench::events::Events,
@@ -62,16 +67,12 @@ impl Desktop {
         self.prefs.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Keep `prefs` (in memory and in the preferences file).
-    fn keep(&self, prefs: Preferences, save_now: bool) {
-        match serde_json::to_value(&prefs) {
-            Ok(v) => self.prefs_file.set(PREFS_KEY, v),
-            Err(e) => tracing::warn!(error = %e, "preferences not serialisable"),
-        }
+    /// Keep `prefs` in memory and write them to the preferences file.
+    fn save(&self, prefs: Preferences) -> anyhow::Result<()> {
+        self.prefs_file.set(PREFS_KEY, serde_json::to_value(&prefs)?);
         *self.prefs.lock().unwrap_or_else(|p| p.into_inner()) = prefs;
-        if save_now && let Err(e) = self.prefs_file.save() {
-            tracing::warn!(error = %e, "saving the preferences failed");
-        }
+        self.prefs_file.save().context("writing the preferences")?;
+        Ok(())
     }
 }
 
@@ -126,13 +127,17 @@ fn main() -> anyhow::Result<()> {
         RunEvent::WindowEvent { label, event: WindowEvent::Moved(_) | WindowEvent::Resized(_), .. }
             if label == WINDOW =>
         {
-            remember_geometry(handle, false);
+            remember_geometry(handle);
         }
         RunEvent::Exit => {
-            remember_geometry(handle, true);
-            let server = handle.state::<Desktop>().server.lock().ok().and_then(|mut s| s.take());
+            let Some(desktop) = handle.try_state::<Desktop>() else { return };
+            if let Err(e) = desktop.save(desktop.prefs()) {
+                tracing::warn!("{e:#}");
+            }
+            let _ = std::fs::remove_file(instance::socket_path(&desktop.data_dir));
+            let server = desktop.server.lock().ok().and_then(|mut s| s.take());
             if let Some(server) = server {
-                tauri::async_runtime::block_on(server.shutdown());
+                desktop.engine_rt.block_on(server.shutdown());
             }
             tracing::info!("stopped");
         }
@@ -155,15 +160,20 @@ fn setup(
     data_dir: PathBuf,
 ) -> anyhow::Result<()> {
     // Preferences live beside the data they describe, so `--data-dir` isolates them too.
-    let prefs_file = app.store(data_dir.join("preferences.json")).context("opening the preferences")?;
+    // Written only when they change and at exit (not on every window move).
+    let prefs_file = app
+        .store_builder(data_dir.join("preferences.json"))
+        .disable_auto_save()
+        .build()
+        .context("opening the preferences")?;
     let prefs = prefs_file.get(PREFS_KEY).map(|v| Preferences::from_json(&v)).unwrap_or_default();
     if !explicit.capture_addr
-        && let Some(addr) = prefs.capture_addr.as_deref().and_then(|a| a.parse().ok())
+        && let Some(addr) = prefs.capture_addr.as_deref().and_then(|a| parse_addr(a).ok())
     {
         opts.capture_addr = addr;
     }
     if !explicit.max_body
-        && let Some(n) = prefs.max_body.and_then(|n| usize::try_from(n).ok())
+        && let Some(n) = prefs.max_body.and_then(|n| check_max_body(n).ok())
     {
         opts.max_body = n;
     }
@@ -176,10 +186,17 @@ fn setup(
     {
         opts.ui_dir = Some(dir);
     }
-    let server = tauri::async_runtime::block_on(Server::start(opts)).context("starting the engine")?;
+    let engine_rt = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("hookbench-engine")
+        .enable_all()
+        .build()
+        .context("starting the engine's runtime")?;
+    let server = engine_rt.block_on(Server::start(opts)).context("starting the engine")?;
     let api_url = server.info.api_url.clone();
     let url = format!("{api_url}/?token={}", server.info.token).parse().context("the engine's UI URL")?;
     app.manage(Desktop {
+        engine_rt,
+        data_dir: data_dir.clone(),
         store: server.store.clone(),
         listener: server.listener.clone(),
         events: server.events.clone(),
@@ -280,16 +297,14 @@ fn on_download(app: &AppHandle, origin: &str, event: tauri::webview::DownloadEve
     }
 }
 
-/// Note where the window is; written to disk at once only when `save_now`.
-fn remember_geometry(app: &AppHandle, save_now: bool) {
+/// Note where the window is (in memory; written with the other preferences at exit).
+fn remember_geometry(app: &AppHandle) {
     let Some(desktop) = app.try_state::<Desktop>() else { return };
-    let mut prefs = desktop.prefs();
-    if let Some(w) = app.get_webview_window(WINDOW)
-        && let Some(g) = current_geometry(&w, prefs.window)
-    {
+    let Some(w) = app.get_webview_window(WINDOW) else { return };
+    let mut prefs = desktop.prefs.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(g) = current_geometry(&w, prefs.window) {
         prefs.window = Some(g);
     }
-    desktop.keep(prefs, save_now);
 }
 
 fn current_geometry(w: &WebviewWindow, before: Option<WindowGeometry>) -> Option<WindowGeometry> {
@@ -326,10 +341,14 @@ fn build_tray(app: &AppHandle) -> anyhow::Result<()> {
         .menu(&menu)
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| {
-            if let Some(action) = Action::parse(event.id().as_ref())
-                && let Err(e) = run_action(app, action)
-            {
-                tracing::warn!(action = action.id(), error = %e, "tray action failed");
+            // Off the main thread: the actions wait for the engine and the window.
+            if let Some(action) = Action::parse(event.id().as_ref()) {
+                let app = app.clone();
+                std::thread::spawn(move || {
+                    if let Err(e) = run_action(&app, action) {
+                        tracing::warn!(action = action.id(), error = %e, "tray action failed");
+                    }
+                });
             }
         })
         .build(app)?;
@@ -337,7 +356,8 @@ fn build_tray(app: &AppHandle) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What the tray menu (and a second launch) asks for.
+/// What the tray menu (and a second launch) asks for. Blocks: call it from a
+/// thread of its own, never from the main thread or an async task.
 fn run_action(app: &AppHandle, action: Action) -> Result<(), String> {
     let desktop = app.state::<Desktop>();
     match action {
@@ -346,17 +366,12 @@ fn run_action(app: &AppHandle, action: Action) -> Result<(), String> {
             w.show().and_then(|()| w.unminimize()).and_then(|()| w.set_focus()).map_err(|e| e.to_string())?;
         }
         Action::CopyUrl => {
-            let url = tauri::async_runtime::block_on(selected_endpoint_url(&desktop))?;
+            let url = desktop.engine_rt.block_on(selected_endpoint_url(&desktop))?;
             app.clipboard().write_text(url.clone()).map_err(|e| e.to_string())?;
             tracing::info!(%url, "copied the endpoint URL");
         }
         Action::TogglePause => {
-            let listener = desktop.listener.clone();
-            tauri::async_runtime::block_on(async move {
-                let paused = listener.status().await.state == ListenerState::Paused;
-                listener.apply(&ListenerChange { paused: Some(!paused), ..Default::default() }).await
-            })
-            .map_err(|e| e.to_string())?;
+            desktop.engine_rt.block_on(desktop.listener.toggle_pause());
         }
         Action::Quit => app.exit(0),
     }
@@ -374,11 +389,14 @@ async fn selected_endpoint_url(desktop: &Desktop) -> Result<String, String> {
     desktop.store.endpoint(id).await.map(|e| e.url).map_err(|e| e.to_string())
 }
 
+/// Relabel the tray's pause item, on the main thread, without waiting for it.
 fn relabel_pause(app: &AppHandle, status: &ListenerStatus) {
-    let text = if status.state == ListenerState::Paused { "Resume capture" } else { "Pause capture" };
-    let desktop = app.state::<Desktop>();
-    if let Some(item) = desktop.pause_item.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-        let _ = item.set_text(text);
+    let text = if status.paused { "Resume capture" } else { "Pause capture" };
+    let item = app.state::<Desktop>().pause_item.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if let Some(item) = item {
+        let _ = app.run_on_main_thread(move || {
+            let _ = item.set_text(text);
+        });
     }
 }
 
@@ -388,23 +406,37 @@ fn spawn_event_watch(app: AppHandle, window: WebviewWindow) {
     let mut rx = app.state::<Desktop>().events.subscribe();
     tauri::async_runtime::spawn(async move {
         let mut throttle = notify::Throttle::default();
+        // Asking the window is a round trip to the main thread: at most once a second.
+        let mut seen: Option<(Instant, bool)> = None;
+        let mut in_front = move || match seen {
+            Some((t, focused)) if t.elapsed() < std::time::Duration::from_secs(1) => focused,
+            _ => {
+                let focused = window.is_focused().unwrap_or(false) && window.is_visible().unwrap_or(false);
+                seen = Some((Instant::now(), focused));
+                focused
+            }
+        };
         loop {
             let due = throttle.due();
             let event = tokio::select! {
                 e = rx.recv() => e,
                 () = sleep_until(due) => {
-                    if let Some(n) = throttle.flush(Instant::now()) {
-                        show_notification(&app, "New captures", &format!("{n} more captures arrived"));
+                    if let Some(n) = throttle.flush(Instant::now())
+                        && app.state::<Desktop>().prefs().notifications
+                        && !in_front()
+                    {
+                        let more = if n == 1 { "1 more capture".to_owned() } else { format!("{n} more captures") };
+                        show_notification(&app, "New captures", &format!("{more} arrived"));
                     }
                     continue;
                 }
             };
             match event {
                 Ok(Event::CaptureCreated(c)) => {
-                    let enabled = app.state::<Desktop>().prefs().notifications;
-                    let focused =
-                        window.is_focused().unwrap_or(false) && window.is_visible().unwrap_or(false);
-                    if notify::wanted(enabled, focused)
+                    // Only in the background, and only when wanted (checked in that
+                    // order of cost).
+                    if app.state::<Desktop>().prefs().notifications
+                        && !in_front()
                         && throttle.on_capture(Instant::now()) == notify::Decision::Show
                     {
                         let kind = c.content_type.as_deref().unwrap_or("no content type");
@@ -460,6 +492,13 @@ fn spawn_signal_watch(app: AppHandle) {
             _ = int.recv() => tracing::info!("SIGINT: quitting"),
         }
         app.exit(0);
+        // A second signal while stopping: stop now (what was answered is journaled).
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::warn!("second signal: exiting without waiting");
+        std::process::exit(130);
     });
 }
 
@@ -477,7 +516,7 @@ fn update_preferences(
 ) -> Result<Preferences, String> {
     let mut prefs = desktop.prefs();
     prefs.apply(&patch).map_err(|e| e.to_string())?;
-    desktop.keep(prefs.clone(), true);
+    desktop.save(prefs.clone()).map_err(|e| format!("{e:#}"))?;
     Ok(prefs)
 }
 

@@ -49,11 +49,6 @@ impl Throttle {
     }
 }
 
-/// Whether a capture is worth a notification now.
-pub fn wanted(enabled: bool, window_focused: bool) -> bool {
-    enabled && !window_focused
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,12 +66,5 @@ mod tests {
         assert_eq!(t.flush(t0 + QUIET), Some(10));
         assert_eq!(t.flush(t0 + QUIET * 3), None, "nothing left");
         assert_eq!(t.on_capture(t0 + QUIET * 3), Decision::Show);
-    }
-
-    #[test]
-    fn only_in_the_background_and_only_when_on() {
-        assert!(wanted(true, false));
-        assert!(!wanted(true, true));
-        assert!(!wanted(false, false));
     }
 }

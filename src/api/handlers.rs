@@ -132,9 +132,7 @@ pub async fn create_endpoint(
     responses((status = 200, body = Endpoint), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_endpoint(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json<Endpoint>> {
     st.store.caught_up().await;
-    let id = ids.first();
-    let e = st.store.read(move |c| queries::get_endpoint(c, id)).await?;
-    Ok(Json(st.store.with_url(e)))
+    Ok(Json(st.store.endpoint(ids.first()).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/endpoints/{id}", params(("id" = i64, Path)), request_body = PatchEndpoint,

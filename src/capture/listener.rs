@@ -52,6 +52,8 @@ pub struct ListenerStatus {
     /// Largest body accepted, in bytes.
     #[ts(type = "number")]
     pub max_body: u64,
+    /// Capture is paused (also while `failed`: it stays paused once bound).
+    pub paused: bool,
 }
 
 /// A change asked for through the API or a shell. Absent fields stay as they are.
@@ -220,6 +222,9 @@ impl Listener {
         self.inner.store.set_capture_base(&crate::server::url_for(bound));
         *cur = Current { addr: bound, bound: true, error: None, suggested: None, stop: Some(stop) };
         tracing::info!(capture = %crate::server::url_for(bound), "capture listener bound");
+        if !bound.ip().is_loopback() {
+            tracing::warn!(%bound, "the capture listener is reachable from other machines");
+        }
         Ok(bound)
     }
 
@@ -244,6 +249,7 @@ impl Listener {
             error: cur.error.clone(),
             suggested_addr: cur.suggested.map(|a| a.to_string()),
             max_body: self.inner.limits.max_body.load(Ordering::Relaxed) as u64,
+            paused: self.inner.limits.paused.load(Ordering::Relaxed),
         }
     }
 
@@ -252,32 +258,59 @@ impl Listener {
         self.status_of(&cur)
     }
 
-    /// The bound address, if bound.
-    pub async fn bound_addr(&self) -> Option<SocketAddr> {
-        let cur = self.inner.current.lock().await;
-        cur.bound.then_some(cur.addr)
+    /// Apply a change: validate all of it first, then move, then set the rest.
+    /// A refused move leaves the listener where it was. The change runs to its
+    /// end even if the caller goes away (a dropped request must not leave the
+    /// listener half-moved), and every change that took effect is published.
+    pub async fn apply(&self, change: &ListenerChange) -> Result<ListenerStatus, ListenerError> {
+        let this = self.clone();
+        let change = change.clone();
+        tokio::spawn(async move { this.apply_now(&change).await })
+            .await
+            .unwrap_or_else(|e| Err(ListenerError::Invalid(format!("the listener change failed: {e}"))))
     }
 
-    /// Apply a change: validate all of it first, then move, then set the rest.
-    /// A refused move leaves the listener where it was.
-    pub async fn apply(&self, change: &ListenerChange) -> Result<ListenerStatus, ListenerError> {
+    /// Pause if capturing, resume if paused, in one step.
+    pub async fn toggle_pause(&self) -> ListenerStatus {
+        let cur = self.inner.current.lock().await;
+        let paused = !self.inner.limits.paused.load(Ordering::Relaxed);
+        self.set_paused(paused);
+        self.publish(&cur)
+    }
+
+    fn set_paused(&self, paused: bool) {
+        self.inner.limits.paused.store(paused, Ordering::Relaxed);
+        tracing::info!(paused, "capture {}", if paused { "paused" } else { "resumed" });
+    }
+
+    /// Publish the state while still holding the lock, so events follow changes in order.
+    fn publish(&self, cur: &Current) -> ListenerStatus {
+        let status = self.status_of(cur);
+        self.inner.events.publish(Event::ListenerChanged(status.clone()));
+        status
+    }
+
+    async fn apply_now(&self, change: &ListenerChange) -> Result<ListenerStatus, ListenerError> {
         let addr = change.addr.as_deref().map(parse_addr).transpose()?;
         let max_body = change.max_body.map(check_max_body).transpose()?;
         let mut cur = self.inner.current.lock().await;
         if let Some(addr) = addr {
-            self.move_to(&mut cur, addr).await?;
+            let before = self.status_of(&cur);
+            if let Err(e) = self.move_to(&mut cur, addr).await {
+                // A failed move may still have changed something (the old address lost).
+                if self.status_of(&cur) != before {
+                    self.publish(&cur);
+                }
+                return Err(e);
+            }
         }
         if let Some(n) = max_body {
             self.inner.limits.max_body.store(n, Ordering::Relaxed);
         }
         if let Some(p) = change.paused {
-            self.inner.limits.paused.store(p, Ordering::Relaxed);
-            tracing::info!(paused = p, "capture {}", if p { "paused" } else { "resumed" });
+            self.set_paused(p);
         }
-        let status = self.status_of(&cur);
-        drop(cur);
-        self.inner.events.publish(Event::ListenerChanged(status.clone()));
-        Ok(status)
+        Ok(self.publish(&cur))
     }
 
     async fn move_to(&self, cur: &mut Current, addr: SocketAddr) -> Result<(), ListenerError> {
@@ -285,12 +318,16 @@ impl Listener {
         if cur.bound && addr == cur.addr && addr.port() != 0 {
             return Ok(());
         }
-        let same_port = cur.bound && addr.port() == cur.addr.port() && addr.port() != 0;
         // Bind the new socket first, so a refused move changes nothing. Only
-        // when the new address shares the old one's port must the old go first.
+        // when our own socket is in the way (same port, and one side the
+        // wildcard address) must the old go first.
+        let ours_in_the_way = cur.bound
+            && addr.port() == cur.addr.port()
+            && addr.port() != 0
+            && (addr.ip().is_unspecified() || cur.addr.ip().is_unspecified());
         let new = match TcpListener::bind(addr).await {
             Ok(l) => l,
-            Err(e) if same_port && e.kind() == std::io::ErrorKind::AddrInUse => {
+            Err(e) if ours_in_the_way && e.kind() == std::io::ErrorKind::AddrInUse => {
                 let old = cur.addr;
                 self.stop_current(cur);
                 match bind_retrying(addr).await {

@@ -117,7 +117,10 @@ fn capture_answer(id: i64, too_large: bool, max: usize) -> SentResponse {
             StatusCode::PAYLOAD_TOO_LARGE,
             error_body(
                 "payload_too_large",
-                &format!("the body is larger than this listener's limit of {} (--max-body)", human_size(max)),
+                &format!(
+                    "the body is larger than this listener's limit of {} (the body limit in the settings, or --max-body)",
+                    human_size(max)
+                ),
             ),
             &[(CAPTURE_ID_HEADER, id.to_string()), ("connection", "close".into())],
         )
@@ -179,10 +182,11 @@ async fn handle(
             ),
         };
     if ctx.limits.paused.load(Ordering::Relaxed) {
+        // The body is not read: close, so the sender is not left writing it.
         return json_response(
             StatusCode::SERVICE_UNAVAILABLE,
             error_body("capture_paused", "capture is paused in Hookbench; try again later"),
-            &[("retry-after", "30".into())],
+            &[("retry-after", "30".into()), ("connection", "close".into())],
         );
     }
     let endpoint_id = match route(&ctx.store, parts.uri.path()) {

@@ -196,7 +196,7 @@ impl Store {
         e
     }
 
-    /// An endpoint with its URL, once every answered capture is readable.
+    /// An endpoint, with its URL.
     pub async fn endpoint(&self, id: i64) -> Result<Endpoint, StoreError> {
         let e = self.read(move |c| queries::get_endpoint(c, id)).await?;
         Ok(self.with_url(e))

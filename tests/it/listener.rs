@@ -31,6 +31,7 @@ async fn paused_capture_answers_503_and_stores_nothing_then_resumes() {
     let (status, s) = put_listener(&hb, json!({ "paused": true })).await;
     assert_eq!(status, StatusCode::OK, "{s}");
     assert_eq!(s["state"], "paused");
+    assert_eq!(s["paused"], true);
     let changed = events.next_named("listener.changed").await;
     assert_eq!(changed["state"], "paused");
     assert_eq!(hb.get_json("/info").await["listener"]["state"], "paused");
@@ -46,6 +47,7 @@ async fn paused_capture_answers_503_and_stores_nothing_then_resumes() {
     let (status, s) = put_listener(&hb, json!({ "paused": false })).await;
     assert_eq!(status, StatusCode::OK, "{s}");
     assert_eq!(s["state"], "listening");
+    assert_eq!(s["paused"], false);
     assert_eq!(events.next_named("listener.changed").await["state"], "listening");
     let id = hb.post_text(&url, "after resume").await;
     assert_eq!(hb.capture_ids(&format!("endpoint_id={endpoint}")).await, vec![id]);

@@ -86,6 +86,7 @@ describe('URLs', () => {
       error: null,
       suggested_addr: null,
       max_body: 26214400,
+      paused: false,
     },
   };
   const ep = (over: Partial<Endpoint>): Endpoint => ({

@@ -33,6 +33,7 @@ export function listening(port = 8787, over: Partial<ListenerStatus> = {}): List
     error: null,
     suggested_addr: null,
     max_body: 25 * 1024 * 1024,
+    paused: over.state === 'paused',
     ...over,
   };
 }
@@ -95,7 +96,7 @@ export class FakeEngine {
       }
       if (change.max_body !== undefined) this.listener = { ...this.listener, max_body: change.max_body };
       if (change.paused !== undefined && this.listener.state !== 'failed') {
-        this.listener = { ...this.listener, state: change.paused ? 'paused' : 'listening' };
+        this.listener = { ...this.listener, state: change.paused ? 'paused' : 'listening', paused: change.paused };
       }
       return json(200, this.listener);
     }

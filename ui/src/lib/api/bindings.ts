@@ -137,7 +137,11 @@ suggested_addr: string | null,
 /**
  * Largest body accepted, in bytes.
  */
-max_body: number, };
+max_body: number, 
+/**
+ * Capture is paused (also while `failed`: it stays paused once bound).
+ */
+paused: boolean, };
 
 export type ListenerChange = { 
 /**
