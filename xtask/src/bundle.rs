@@ -65,10 +65,11 @@ pub fn bundle(args: &[String]) -> Result<i32> {
 /// optional dependencies, and `npm ci` insists on lock entries for every
 /// platform's, which a registry that only mirrors Linux cannot provide. It is
 /// installed once into a cache directory outside the checkout.
-const TAURI_CLI: &str = "@tauri-apps/cli@2.12.5";
+const TAURI_CLI_VERSION: &str = "2.12.5";
 
 fn tauri_cli() -> Result<PathBuf> {
-    let dir = util::home_dir().join(".cache").join("hookbench").join("tauri-cli-2.12.5");
+    let dir =
+        util::home_dir().join(".cache").join("hookbench").join(format!("tauri-cli-{TAURI_CLI_VERSION}"));
     let bin = dir.join("node_modules").join(".bin").join("tauri");
     if !bin.is_file() {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -76,11 +77,11 @@ fn tauri_cli() -> Result<PathBuf> {
             cmd("npm")
                 .args(["install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund", "--prefix"])
                 .arg(&dir)
-                .arg(TAURI_CLI),
+                .arg(format!("@tauri-apps/cli@{TAURI_CLI_VERSION}")),
         )?;
     }
     if !bin.is_file() {
-        bail!("installing {TAURI_CLI} left no {}", bin.display());
+        bail!("installing Tauri's CLI {TAURI_CLI_VERSION} left no {}", bin.display());
     }
     Ok(bin)
 }
@@ -164,15 +165,20 @@ fn smoke(unpacked: &Path, tmp: &Path) -> Result<()> {
         .env("XDG_DATA_HOME", tmp.join("share"))
         .env("XDG_CACHE_HOME", tmp.join("cache"))
         .env_remove("HOOKBENCH_UI_DIR")
+        // Not the developer's session: no tray or notifications there from a test.
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("XDG_RUNTIME_DIR")
         .env("HOOKBENCH_LOG", "hookbench=info,warn")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(tmp.join("app.log"))?)
         .process_group(0);
-    let mut child = c.spawn().context("starting the packaged app")?;
-    let result = check_ui(&ready).and_then(|()| {
+    let child = c.spawn().context("starting the packaged app")?;
+    let mut group = Group(child);
+    let result = check_ui(&ready, &mut group.0).and_then(|()| {
         // Served from the package, not from a source tree that happens to be here.
         let ui = unpacked.join("usr/lib/Hookbench/ui");
+        let ui = ui.canonicalize().unwrap_or(ui);
         let log = std::fs::read_to_string(tmp.join("app.log")).unwrap_or_default();
         if log.contains(&format!("ui={}", ui.display())) {
             Ok(())
@@ -180,22 +186,31 @@ fn smoke(unpacked: &Path, tmp: &Path) -> Result<()> {
             bail!("the app did not serve the UI from {}", ui.display())
         }
     });
-    // The whole group: xvfb-run, Xvfb and the app.
-    signal_group(child.id(), "TERM");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while child.try_wait()?.is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    if child.try_wait()?.is_none() {
-        signal_group(child.id(), "KILL");
-        let _ = child.wait();
-    }
+    drop(group);
     if let Err(e) = result {
         let log = std::fs::read_to_string(tmp.join("app.log")).unwrap_or_default();
         bail!("the packaged app did not serve its UI: {e:#}\napp log:\n{log}");
     }
     eprintln!("bundle: the packaged app started and served its bundled UI");
     Ok(())
+}
+
+/// The app's process group (xvfb-run, Xvfb, the app and WebKit's helpers):
+/// asked to stop, then killed, whatever happened in between.
+struct Group(std::process::Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let pgid = self.0.id();
+        signal_group(pgid, "TERM");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Helpers may outlive the leader: the whole group goes.
+        signal_group(pgid, "KILL");
+        let _ = self.0.wait();
+    }
 }
 
 /// Signal a whole process group (its leader's pid).
@@ -207,13 +222,16 @@ fn signal_group(pgid: u32, signal: &str) {
         .status();
 }
 
-fn check_ui(ready: &Path) -> Result<()> {
+fn check_ui(ready: &Path, app: &mut std::process::Child) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     let info: serde_json::Value = loop {
         if let Ok(text) = std::fs::read_to_string(ready)
             && let Ok(v) = serde_json::from_str(&text)
         {
             break v;
+        }
+        if let Some(st) = app.try_wait()? {
+            bail!("the app exited before it was ready ({})", util::describe_status(st));
         }
         if Instant::now() > deadline {
             bail!("no ready file within 60 s");

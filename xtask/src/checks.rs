@@ -142,7 +142,7 @@ fn plan() -> Result<Vec<Step>> {
         let mut c = cargo();
         c.args(["build", "-p", "hookbench-desktop"]);
         steps.push(Step { name: "build desktop".into(), cmd: c });
-        let display = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty());
+        let display = util::has_display();
         let mut c = if display {
             npm(&["run", UI_DESKTOP_E2E_SCRIPT])
         } else {
