@@ -311,21 +311,21 @@ fn current_geometry(w: &WebviewWindow, before: Option<WindowGeometry>) -> Option
     if w.is_minimized().unwrap_or(false) {
         return before;
     }
-    let maximized = w.is_maximized().unwrap_or(false);
-    if maximized {
-        // Keep the size to come back to.
-        return before.map(|g| WindowGeometry { maximized: true, ..g });
-    }
     let sf = w.scale_factor().ok()?;
     let pos = w.outer_position().ok()?.to_logical::<f64>(sf);
     let size = w.inner_size().ok()?.to_logical::<f64>(sf);
-    Some(WindowGeometry {
+    let now = WindowGeometry {
         x: pos.x.round() as i32,
         y: pos.y.round() as i32,
         width: size.width.round() as u32,
         height: size.height.round() as u32,
         maximized: false,
-    })
+    };
+    if w.is_maximized().unwrap_or(false) {
+        // Keep the size to come back to (none yet: the maximized one).
+        return Some(WindowGeometry { maximized: true, ..before.unwrap_or(now) });
+    }
+    Some(now)
 }
 
 fn build_tray(app: &AppHandle) -> anyhow::Result<()> {
