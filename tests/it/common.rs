@@ -94,6 +94,24 @@ pub fn spawn_serve(root: &Path, data_dir: &Path, ready: &Path, args: &[String], 
         .expect("spawning hookbench serve")
 }
 
+/// Run `hookbench serve` on a fresh data dir with `addrs` (capture, control)
+/// until it exits by itself; returns whether it succeeded and its stderr.
+pub fn serve_once(capture_addr: &str, api_addr: &str) -> (bool, String) {
+    let root = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_hookbench"))
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(root.path().join("data"))
+        .args(["--capture-addr", capture_addr, "--api-addr", api_addr])
+        .env("HOOKBENCH_LOG", "warn")
+        .env_remove("HOOKBENCH_TOKEN")
+        .env_remove("HOOKBENCH_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("running hookbench serve");
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 /// Wait (bounded) for `child` to exit.
 pub fn wait_exit(child: &mut Child, timeout: Duration) -> ExitStatus {
     let deadline = Instant::now() + timeout;

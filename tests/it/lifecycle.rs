@@ -6,7 +6,7 @@ use std::path::Path;
 
 use reqwest::StatusCode;
 
-use crate::common::{EventStream, Hookbench, anon_client};
+use crate::common::{EventStream, Hookbench, anon_client, serve_once};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
@@ -117,19 +117,7 @@ async fn sigint_exits_zero_even_with_an_event_stream_open() {
 
 #[test]
 fn the_control_listener_must_be_on_loopback() {
-    let root = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hookbench"))
-        .arg("serve")
-        .arg("--data-dir")
-        .arg(root.path().join("data"))
-        .args(["--capture-addr", "127.0.0.1:0", "--api-addr", "0.0.0.0:0"])
-        .env("HOOKBENCH_LOG", "warn")
-        .env_remove("HOOKBENCH_TOKEN")
-        .env_remove("HOOKBENCH_DATA_DIR")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("running hookbench serve");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (ok, stderr) = serve_once("127.0.0.1:0", "0.0.0.0:0");
+    assert!(!ok);
     assert!(stderr.contains("loopback"), "{stderr}");
 }

@@ -138,20 +138,8 @@ async fn the_body_limit_changes_at_once() {
 fn serve_on_a_taken_capture_port_says_so() {
     let squatter = TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = squatter.local_addr().unwrap();
-    let root = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hookbench"))
-        .arg("serve")
-        .arg("--data-dir")
-        .arg(root.path().join("data"))
-        .args(["--capture-addr", &taken.to_string(), "--api-addr", "127.0.0.1:0"])
-        .env("HOOKBENCH_LOG", "warn")
-        .env_remove("HOOKBENCH_TOKEN")
-        .env_remove("HOOKBENCH_DATA_DIR")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("running hookbench serve");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (ok, stderr) = serve_once(&taken.to_string(), "127.0.0.1:0");
+    assert!(!ok);
     assert!(stderr.contains(&format!("{taken} is already in use")), "{stderr}");
     assert!(stderr.contains("--capture-addr"), "{stderr}");
 }

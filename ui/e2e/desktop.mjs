@@ -112,10 +112,11 @@ async function freePorts(n) {
   }
 }
 
-/** Whether a fresh TCP connection to 127.0.0.1:`port` is refused (within 3 s). */
-function portRefuses(port) {
+/** Whether a fresh connection to `target` (net.connect options) is refused within 3 s:
+ * nothing listening, or (for a Unix socket) no file. */
+function refuses(target) {
   return new Promise((resolve) => {
-    const c = net.connect({ host: '127.0.0.1', port });
+    const c = net.connect(target);
     const timer = setTimeout(() => {
       c.destroy();
       resolve(false);
@@ -127,10 +128,12 @@ function portRefuses(port) {
     });
     c.once('error', (e) => {
       clearTimeout(timer);
-      resolve(e.code === 'ECONNREFUSED');
+      resolve(e.code === 'ECONNREFUSED' || e.code === 'ENOENT');
     });
   });
 }
+const portRefuses = (port) => refuses({ host: '127.0.0.1', port });
+const sockRefuses = (sockPath) => refuses({ path: sockPath });
 
 /** One HTTP request on a connection of its own (no keep-alive pool, so a moved
  * or paused listener is met as a new sender would meet it). */
@@ -182,26 +185,6 @@ function sockSend(sockPath, action, ms = 10_000) {
     });
     c.once('end', () => done(() => resolve(data)));
     c.once('error', (e) => done(() => reject(new Failure(`socket ${sockPath}: ${e.code || e.message}`))));
-  });
-}
-
-/** Whether nothing accepts connections on the socket (gone, or a stale file). */
-function sockRefuses(sockPath) {
-  return new Promise((resolve) => {
-    const c = net.createConnection(sockPath);
-    const timer = setTimeout(() => {
-      c.destroy();
-      resolve(false);
-    }, 3000);
-    c.once('connect', () => {
-      clearTimeout(timer);
-      c.destroy();
-      resolve(false);
-    });
-    c.once('error', (e) => {
-      clearTimeout(timer);
-      resolve(e.code === 'ECONNREFUSED' || e.code === 'ENOENT');
-    });
   });
 }
 
