@@ -6,13 +6,13 @@
 //! AppImage is not built: Tauri's bundler downloads linuxdeploy and its plugins
 //! from the network when it makes one, and this project builds offline.
 
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+use crate::proc::ServerProc;
 use crate::setup::setup;
 use crate::util::{self, TempDir, cmd, repo_root, target_dir};
 
@@ -169,24 +169,27 @@ fn smoke(unpacked: &Path, tmp: &Path) -> Result<()> {
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .env_remove("XDG_RUNTIME_DIR")
         .env("HOOKBENCH_LOG", "hookbench=info,warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(tmp.join("app.log"))?)
-        .process_group(0);
-    let child = c.spawn().context("starting the packaged app")?;
-    let mut group = Group(child);
-    let result = check_ui(&ready, &mut group.0).and_then(|()| {
-        // Served from the package, not from a source tree that happens to be here.
-        let ui = unpacked.join("usr/lib/Hookbench/ui");
-        let ui = ui.canonicalize().unwrap_or(ui);
-        let log = std::fs::read_to_string(tmp.join("app.log")).unwrap_or_default();
-        if log.contains(&format!("ui={}", ui.display())) {
-            Ok(())
-        } else {
-            bail!("the app did not serve the UI from {}", ui.display())
-        }
-    });
-    drop(group);
+        .stdin(Stdio::null());
+    let log = tmp.join("app.log");
+    // Stopped, with Xvfb and WebKit's helpers, when it goes out of scope.
+    let mut app = ServerProc::spawn("the packaged app", c, &log)?;
+    let result = app
+        .wait_ready(&ready, Duration::from_secs(60), |v| {
+            Some((v["api_url"].as_str()?.to_owned(), v["token"].as_str()?.to_owned()))
+        })
+        .and_then(|(api, token)| check_ui(&api, &token))
+        .and_then(|()| {
+            // Served from the package, not from a source tree that happens to be here.
+            let ui = unpacked.join("usr/lib/Hookbench/ui");
+            let ui = ui.canonicalize().unwrap_or(ui);
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            if log.contains(&format!("ui={}", ui.display())) {
+                Ok(())
+            } else {
+                bail!("the app did not serve the UI from {}", ui.display())
+            }
+        });
+    drop(app);
     if let Err(e) = result {
         let log = std::fs::read_to_string(tmp.join("app.log")).unwrap_or_default();
         bail!("the packaged app did not serve its UI: {e:#}\napp log:\n{log}");
@@ -195,51 +198,7 @@ fn smoke(unpacked: &Path, tmp: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The app's process group (xvfb-run, Xvfb, the app and WebKit's helpers):
-/// asked to stop, then killed, whatever happened in between.
-struct Group(std::process::Child);
-
-impl Drop for Group {
-    fn drop(&mut self) {
-        let pgid = self.0.id();
-        signal_group(pgid, "TERM");
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        // Helpers may outlive the leader: the whole group goes.
-        signal_group(pgid, "KILL");
-        let _ = self.0.wait();
-    }
-}
-
-/// Signal a whole process group (its leader's pid).
-fn signal_group(pgid: u32, signal: &str) {
-    let _ = cmd("kill")
-        .args([format!("-{signal}"), "--".into(), format!("-{pgid}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-}
-
-fn check_ui(ready: &Path, app: &mut std::process::Child) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let info: serde_json::Value = loop {
-        if let Ok(text) = std::fs::read_to_string(ready)
-            && let Ok(v) = serde_json::from_str(&text)
-        {
-            break v;
-        }
-        if let Some(st) = app.try_wait()? {
-            bail!("the app exited before it was ready ({})", util::describe_status(st));
-        }
-        if Instant::now() > deadline {
-            bail!("no ready file within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let api = info["api_url"].as_str().context("api_url")?;
-    let token = info["token"].as_str().context("token")?;
+fn check_ui(api: &str, token: &str) -> Result<()> {
     let (status, body) = crate::http::get(&format!("{api}/"), Some(token))?;
     if status != 200 || !body.contains("<div id=\"app\"") {
         bail!("GET {api}/ answered {status}: {}", body.chars().take(300).collect::<String>());

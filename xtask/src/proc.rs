@@ -1,7 +1,10 @@
 //! Background server processes: start with a log file, wait for a ready file,
-//! stop with SIGTERM then SIGKILL (also on drop).
+//! stop with SIGTERM then SIGKILL (also on drop). Each runs in a process group
+//! of its own, so what it starts (Xvfb under xvfb-run, WebKit's helpers) stops
+//! with it.
 
 use std::fs::File;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,9 +44,15 @@ pub fn catch_interrupts(rt: &tokio::runtime::Runtime) -> Result<()> {
 
 /// Send `signal` (a name such as `TERM`) to `pid` with kill(1).
 pub fn send_signal(pid: u32, signal: &str) -> bool {
+    send_signal_to(&pid.to_string(), signal)
+}
+
+/// Send `signal` to `target`: a pid, or `-PGID` for a whole process group.
+fn send_signal_to(target: &str, signal: &str) -> bool {
     Command::new("kill")
         .arg(format!("-{signal}"))
-        .arg(pid.to_string())
+        .arg("--")
+        .arg(target)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -67,7 +76,7 @@ impl ServerProc {
         }
         let out = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
         let err = out.try_clone()?;
-        cmd.stdout(out).stderr(err);
+        cmd.stdout(out).stderr(err).process_group(0);
         eprintln!("$ {}  (log: {})", describe(&cmd), log.display());
         let child = cmd.spawn().with_context(|| format!("cannot start {name}: `{}`", describe(&cmd)))?;
         Ok(Self { name: name.to_string(), child: Some(child), log: log.to_path_buf() })
@@ -134,24 +143,23 @@ impl ServerProc {
         lines[lines.len().saturating_sub(n)..].join("\n")
     }
 
-    /// SIGTERM, wait up to 5 s, then SIGKILL.
+    /// SIGTERM to the group, wait up to 5 s for the process, then SIGKILL to
+    /// whatever of the group is left.
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        if send_signal(child.id(), "TERM") {
+        let group = format!("-{}", child.id());
+        if matches!(child.try_wait(), Ok(None)) && send_signal_to(&group, "TERM") {
             let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if matches!(child.try_wait(), Ok(Some(_))) {
-                    return;
-                }
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(50));
             }
-            eprintln!("xtask: {} ignored SIGTERM for 5 s; killing it", self.name);
+            if matches!(child.try_wait(), Ok(None)) {
+                eprintln!("xtask: {} ignored SIGTERM for 5 s; killing it", self.name);
+            }
         }
+        send_signal_to(&group, "KILL");
         let _ = child.kill();
         let _ = child.wait();
     }
