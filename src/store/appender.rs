@@ -152,10 +152,15 @@ impl Appender {
             Ok(()) => {
                 f.last_id[cur] = last;
                 self.appended.store(last, Ordering::Release);
-                for (r, reply) in records.iter().zip(replies) {
-                    let _ = reply.send(Ok((r.id, r.sent.clone())));
+                // The writer gets the frames, not the records: it allocates
+                // and frees what it decodes on its own thread, and the records
+                // are freed here, where they were made. Freeing many small
+                // allocations on another thread costs the allocator more than
+                // decoding them again.
+                self.writer.ingest(f.frames.clone(), epoch);
+                for (r, reply) in records.into_iter().zip(replies) {
+                    let _ = reply.send(Ok((r.id, r.sent)));
                 }
-                self.writer.ingest(records);
             }
             Err(e) => {
                 let disk_full = is_disk_full(&e);

@@ -40,6 +40,19 @@ pub struct LoadResult {
 }
 
 impl LoadResult {
+    /// Measurements taken one after another, as one: counts and windows
+    /// added, latencies pooled.
+    pub fn sequential(runs: Vec<LoadResult>) -> LoadResult {
+        let mut out =
+            LoadResult { ok: 0, non_2xx: 0, errors: 0, latencies_us: Vec::new(), window: Duration::ZERO };
+        for r in runs {
+            out.window += r.window;
+            out.merge(r);
+        }
+        out.latencies_us.sort_unstable();
+        out
+    }
+
     pub fn req_per_sec(&self) -> f64 {
         let secs = self.window.as_secs_f64();
         if secs > 0.0 { self.ok as f64 / secs } else { 0.0 }

@@ -24,6 +24,7 @@ Commands:
   test                 set up, then fmt, clippy, tests, UI checks and end-to-end tests
   bench [NAME...]      benchmarks (all when no name); options:
                          --duration SECS  measured seconds per scenario (default 10)
+                         --rounds N       measurements per server, interleaved (default 2)
                          --strict         fail when a target is missed
                          --engine PATH    measure this engine binary instead of
                                           building target/release/hookbench

@@ -145,6 +145,11 @@ impl ServerProc {
 
     /// SIGTERM to the group, wait up to 5 s for the process, then SIGKILL to
     /// whatever of the group is left.
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
     pub fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;

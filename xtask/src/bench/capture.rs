@@ -56,10 +56,7 @@ pub fn run(opts: &BenchOpts) -> Result<Verdict> {
 
     let bench_dir = target_dir().join("bench");
     let tmp = TempDir::new_in(&bench_dir, "capture")?;
-    let data_dir = tmp.path().join("data");
-    std::fs::create_dir_all(&data_dir)?;
     let baseline_ready = tmp.path().join("baseline-ready.json");
-    let engine_ready = tmp.path().join("ready.json");
 
     let exe = std::env::current_exe().context("cannot locate the xtask executable")?;
     let mut c = cmd(&exe);
@@ -69,33 +66,12 @@ pub fn run(opts: &BenchOpts) -> Result<Verdict> {
         .arg("--exit-on-stdin-eof")
         .stdin(Stdio::piped());
     let mut baseline = ServerProc::spawn("baseline server", c, &bench_dir.join("capture-baseline.log"))?;
-
-    let mut c = cmd(&engine_bin);
-    c.arg("serve")
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .args(["--capture-addr", "127.0.0.1:0"])
-        .args(["--api-addr", "127.0.0.1:0"])
-        .arg("--ready-file")
-        .arg(&engine_ready)
-        .stdin(Stdio::null());
-    let mut engine = ServerProc::spawn("hookbench", c, &bench_dir.join("capture-hookbench.log"))?;
-
     let baseline_url = baseline
         .wait_ready(&baseline_ready, READY_TIMEOUT, |v| v.get("url")?.as_str().map(str::to_string))?;
-    let ready = engine.wait_ready(&engine_ready, READY_TIMEOUT, |v| {
-        let field = |k: &str| v.get(k)?.as_str().map(str::to_string);
-        // capture_url is part of the contract; require it even though the
-        // endpoint's own URL is what gets loaded.
-        field("capture_url")?;
-        Some(EngineReady { api_url: field("api_url")?, token: field("token")? })
-    })?;
-
-    let endpoint_url = rt.block_on(create_endpoint(&ready))?;
-    eprintln!("baseline:  {baseline_url}\nhookbench: {endpoint_url}");
+    eprintln!("baseline:  {baseline_url}");
 
     let mut rows = Vec::new();
-    for sc in SCENARIOS {
+    for (i, sc) in SCENARIOS.iter().enumerate() {
         let spec = |url: &str| LoadSpec {
             url: url.to_string(),
             conns: sc.conns,
@@ -105,32 +81,122 @@ pub fn run(opts: &BenchOpts) -> Result<Verdict> {
             duration: opts.duration,
             request_timeout: REQUEST_TIMEOUT,
         };
-        let mut results = Vec::new();
-        for (server, server_proc, url) in
-            [("baseline", &mut baseline, &baseline_url), ("hookbench", &mut engine, &endpoint_url)]
-        {
-            eprintln!(
-                "-- {} against {server} ({:.0} s + {:.0} s warm-up)",
-                sc.name,
-                opts.duration.as_secs_f64(),
-                WARMUP.as_secs_f64()
-            );
-            let r = rt.block_on(loadgen::run(&spec(url)))?;
+        let mut base_runs = Vec::new();
+        let mut hb_runs = Vec::new();
+        let mut settle = None;
+        for round in 1..=opts.rounds {
+            let label = format!("{} (round {round} of {})", sc.name, opts.rounds);
+            eprintln!("-- {label} against baseline ({})", window(opts.duration));
+            let r = rt.block_on(loadgen::run(&spec(&baseline_url)))?;
+            eprintln!("   {}", r.summary());
+            baseline.ensure_running()?;
+            base_runs.push(r);
+
+            // A fresh engine and data directory each time: work an earlier
+            // run left behind (full-text indexing) must not share the CPU
+            // with this one, or with the baseline.
+            let data_dir = tmp.path().join(format!("data-{i}-{round}"));
+            let mut engine = start_engine(&engine_bin, &data_dir, &bench_dir)?;
+            let ready = engine.ready()?;
+            let endpoint_url = rt.block_on(create_endpoint(&ready))?;
+            eprintln!("-- {label} against hookbench ({}) at {endpoint_url}", window(opts.duration));
+            let r = rt.block_on(loadgen::run(&spec(&endpoint_url)))?;
             if proc::interrupted() {
                 bail!("interrupted");
             }
             eprintln!("   {}", r.summary());
-            server_proc.ensure_running()?;
-            results.push(r);
+            engine.proc.ensure_running()?;
+            hb_runs.push(r);
+            if round == opts.rounds {
+                // How long the engine keeps working once the load stops
+                // (putting captures into SQLite and the full-text index).
+                settle = engine.proc.pid().map(|pid| wait_idle(pid, SETTLE_LIMIT));
+                match settle {
+                    Some(Ok(d)) => eprintln!("   hookbench idle {:.1} s after the load", d.as_secs_f64()),
+                    Some(Err(d)) => {
+                        eprintln!("   hookbench still busy {:.0} s after the load", d.as_secs_f64())
+                    }
+                    None => {}
+                }
+            }
+            engine.proc.stop();
+            let _ = std::fs::remove_dir_all(&data_dir);
         }
-        let hookbench = results.pop().context("missing hookbench result")?;
-        let baseline_r = results.pop().context("missing baseline result")?;
-        rows.push((sc, baseline_r, hookbench));
+        rows.push((sc, LoadResult::sequential(base_runs), LoadResult::sequential(hb_runs), settle));
     }
-    engine.stop();
     baseline.stop();
 
     Ok(print_table(&rows))
+}
+
+/// How long to wait at most for the engine to go idle after the last run.
+const SETTLE_LIMIT: Duration = Duration::from_secs(300);
+
+fn window(d: Duration) -> String {
+    format!("{:.0} s + {:.0} s warm-up", d.as_secs_f64(), WARMUP.as_secs_f64())
+}
+
+struct Engine {
+    proc: ServerProc,
+    ready_file: std::path::PathBuf,
+}
+
+impl Engine {
+    fn ready(&mut self) -> Result<EngineReady> {
+        self.proc.wait_ready(&self.ready_file, READY_TIMEOUT, |v| {
+            let field = |k: &str| v.get(k)?.as_str().map(str::to_string);
+            // capture_url is part of the contract; require it even though the
+            // endpoint's own URL is what gets loaded.
+            field("capture_url")?;
+            Some(EngineReady { api_url: field("api_url")?, token: field("token")? })
+        })
+    }
+}
+
+fn start_engine(
+    bin: &std::path::Path,
+    data_dir: &std::path::Path,
+    bench_dir: &std::path::Path,
+) -> Result<Engine> {
+    std::fs::create_dir_all(data_dir)?;
+    let ready_file = data_dir.join("ready.json");
+    let mut c = cmd(bin);
+    c.arg("serve")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--capture-addr", "127.0.0.1:0"])
+        .args(["--api-addr", "127.0.0.1:0"])
+        .arg("--ready-file")
+        .arg(&ready_file)
+        .stdin(Stdio::null());
+    let proc = ServerProc::spawn("hookbench", c, &bench_dir.join("capture-hookbench.log"))?;
+    Ok(Engine { proc, ready_file })
+}
+
+/// CPU time (user + system) of process `pid` so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Wait until `pid` uses under 5 % of a CPU over a second. `Ok(time taken)`,
+/// or `Err(limit)` if it was still busy then.
+fn wait_idle(pid: u32, limit: Duration) -> Result<Duration, Duration> {
+    const TICKS_PER_SEC: u64 = 100;
+    let start = std::time::Instant::now();
+    let mut last = cpu_ticks(pid).ok_or(Duration::ZERO)?;
+    while start.elapsed() < limit {
+        std::thread::sleep(Duration::from_secs(1));
+        let now = cpu_ticks(pid).ok_or(start.elapsed())?;
+        if now.saturating_sub(last) * 100 < 5 * TICKS_PER_SEC {
+            return Ok(start.elapsed().saturating_sub(Duration::from_secs(1)));
+        }
+        last = now;
+    }
+    Err(limit)
 }
 
 async fn create_endpoint(ready: &EngineReady) -> Result<String> {
@@ -155,16 +221,18 @@ async fn create_endpoint(ready: &EngineReady) -> Result<String> {
         .with_context(|| format!("POST {url}: response has no string field \"url\": {v}"))
 }
 
-fn print_table(rows: &[(&Scenario, LoadResult, LoadResult)]) -> Verdict {
+type Row<'a> = (&'a Scenario, LoadResult, LoadResult, Option<Result<Duration, Duration>>);
+
+fn print_table(rows: &[Row]) -> Verdict {
     let ms =
         |r: &LoadResult, q: f64| r.percentile_ms(q).map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
     let mut verdict = Verdict::TargetsMet;
     println!();
     println!(
-        "{:<18} {:<10} {:>10} {:>9} {:>9} {:>8} {:>7} {:>7} {:>8}  status",
-        "scenario", "server", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors", "ratio", "target"
+        "{:<18} {:<10} {:>10} {:>9} {:>9} {:>8} {:>7} {:>7} {:>8}  {:<13} idle after",
+        "scenario", "server", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors", "ratio", "target", "status"
     );
-    for (sc, base, hb) in rows {
+    for (sc, base, hb, settle) in rows {
         for (server, r) in [("baseline", base), ("hookbench", hb)] {
             let line = format!(
                 "{:<18} {:<10} {:>10.0} {:>9} {:>9} {:>8} {:>7}",
@@ -189,8 +257,13 @@ fn print_table(rows: &[(&Scenario, LoadResult, LoadResult)]) -> Verdict {
             if status != "ok" {
                 verdict = Verdict::BelowTarget;
             }
+            let settle = match settle {
+                Some(Ok(d)) => format!("{:.1} s", d.as_secs_f64()),
+                Some(Err(d)) => format!("> {:.0} s", d.as_secs_f64()),
+                None => "-".into(),
+            };
             println!(
-                "{line} {:>7} {:>8}  {status}",
+                "{line} {:>7} {:>8}  {status:<13} {settle}",
                 ratio.map(|q| format!("{q:.2}")).unwrap_or_else(|| "-".into()),
                 format!(">= {:.2}", sc.target),
             );

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [NAME...] [--duration SECS] [--strict] [--list]`.
+//! `cargo xtask bench [NAME...] [--duration SECS] [--rounds N] [--strict] [--list]`.
 //!
 //! Benchmarks live in a registry; with no name, all of them run in order.
 
@@ -17,6 +17,8 @@ use crate::util::{self, ArgParser, built_binary, cargo, cmd, fmt_duration};
 pub struct BenchOpts {
     /// Measured time per scenario (the warm-up comes on top).
     pub duration: Duration,
+    /// Measurements per server and scenario, interleaved; the figures are their mean.
+    pub rounds: usize,
     /// A prebuilt engine binary to measure instead of building one.
     pub engine: Option<PathBuf>,
 }
@@ -47,12 +49,14 @@ const REEXEC_ENV: &str = "HOOKBENCH_XTASK_RELEASE";
 pub fn cli(args: &[String]) -> Result<i32> {
     let mut names: Vec<String> = Vec::new();
     let mut duration = 10.0f64;
+    let mut rounds = 2usize;
     let mut strict = false;
     let mut engine = None;
     let mut p = ArgParser::new(args);
     while let Some(a) = p.next_arg()? {
         match a.as_str() {
             "--duration" => duration = p.parse(&a)?,
+            "--rounds" => rounds = p.parse(&a)?,
             "--strict" => strict = true,
             "--engine" => {
                 let path = PathBuf::from(p.value(&a)?);
@@ -71,7 +75,10 @@ pub fn cli(args: &[String]) -> Result<i32> {
     if duration <= 0.0 {
         bail!("--duration must be positive");
     }
-    let opts = BenchOpts { duration: loadgen::secs(duration, "--duration")?, engine };
+    if !(1..=20).contains(&rounds) {
+        bail!("--rounds must be between 1 and 20");
+    }
+    let opts = BenchOpts { duration: loadgen::secs(duration, "--duration")?, rounds, engine };
 
     let selected: Vec<&Bench> = if names.is_empty() {
         BENCHES.iter().collect()
