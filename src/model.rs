@@ -35,6 +35,36 @@ impl Header {
     }
 }
 
+/// A header borrowed from raw bytes; serialises exactly like [`Header`].
+#[derive(Serialize)]
+struct RawHeaderJson<'a> {
+    name: std::borrow::Cow<'a, str>,
+    value: std::borrow::Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_base64: Option<String>,
+}
+
+/// The JSON of a header list given as raw `(name, value)` pairs: the same as
+/// serialising [`Header::from_bytes`] of each, without building them first
+/// (this runs for every captured request).
+pub fn headers_json<'a>(headers: impl Iterator<Item = (&'a [u8], &'a [u8])>) -> String {
+    use base64::Engine as _;
+    let list: Vec<RawHeaderJson<'a>> = headers
+        .map(|(name, value)| {
+            let name = String::from_utf8_lossy(name);
+            match std::str::from_utf8(value) {
+                Ok(v) => RawHeaderJson { name, value: v.into(), value_base64: None },
+                Err(_) => RawHeaderJson {
+                    name,
+                    value: String::from_utf8_lossy(value),
+                    value_base64: Some(base64::engine::general_purpose::STANDARD.encode(value)),
+                },
+            }
+        })
+        .collect();
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}
+
 /// A capture URL: `{capture_url}/h/{slug}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Endpoint {
@@ -176,4 +206,29 @@ pub struct Retention {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 pub struct Settings {
     pub retention: Retention,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_json_matches_serialised_headers() {
+        let raw: Vec<(&[u8], &[u8])> = vec![
+            (b"Host", b"example.test"),
+            (b"X-Dup", b"1"),
+            (b"x-ODD-case", b"quote \" backslash \\ tab \t"),
+            (b"X-Dup", b"2"),
+            (b"X-Bin", b"caf\xe9 \xff"),
+            (b"X-\xffName", b"ok"),
+            (b"X-Utf8", "snowman \u{2603}".as_bytes()),
+        ];
+        let built: Vec<Header> = raw.iter().map(|(n, v)| Header::from_bytes(n, v)).collect();
+        let json = headers_json(raw.iter().copied());
+        assert_eq!(json, serde_json::to_string(&built).unwrap());
+        let back: Vec<Header> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, built);
+        assert!(back[4].value_base64.is_some(), "invalid UTF-8 keeps its bytes");
+        assert_eq!(headers_json(std::iter::empty()), "[]");
+    }
 }

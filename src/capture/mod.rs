@@ -166,18 +166,13 @@ async fn handle(
     // Headers exactly as sent when the wire tap has them, else as parsed. The
     // head is taken for every request, answered or not, to keep the tap in step.
     let target = parts.uri.to_string();
-    let (headers, header_source) =
+    let (headers_json, header_source) =
         match tap::take_head(tap_handle, parts.method.as_str().as_bytes(), target.as_bytes()) {
-            Some(raw) => (
-                raw.headers.iter().map(|(n, v)| Header::from_bytes(n, v)).collect::<Vec<_>>(),
-                HeaderSource::Wire,
-            ),
+            Some(raw) => (crate::model::headers_json(raw.headers()), HeaderSource::Wire),
             None => (
-                parts
-                    .headers
-                    .iter()
-                    .map(|(n, v)| Header::from_bytes(n.as_str().as_bytes(), v.as_bytes()))
-                    .collect(),
+                crate::model::headers_json(
+                    parts.headers.iter().map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes())),
+                ),
                 HeaderSource::Parsed,
             ),
         };
@@ -272,7 +267,7 @@ async fn handle(
         query: parts.uri.query().map(str::to_owned),
         http_version: format!("{:?}", parts.version),
         remote_addr: remote.to_string(),
-        headers_json: serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into()),
+        headers_json,
         header_source,
         content_type,
         body,

@@ -12,22 +12,44 @@
 //! lose a request.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// A request head as it was on the wire.
+/// A request head as it was on the wire: its bytes, and where the method, the
+/// target and each header's name and value are in them (one buffer for the
+/// whole head rather than one per field).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawHead {
-    pub method: Vec<u8>,
-    pub target: Vec<u8>,
-    pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+    bytes: Vec<u8>,
+    method: Range<usize>,
+    target: Range<usize>,
+    headers: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl RawHead {
+    pub fn method(&self) -> &[u8] {
+        &self.bytes[self.method.clone()]
+    }
+
+    pub fn target(&self) -> &[u8] {
+        &self.bytes[self.target.clone()]
+    }
+
+    /// Every header, in order, with duplicates, as sent.
+    pub fn headers(&self) -> impl ExactSizeIterator<Item = (&[u8], &[u8])> {
+        self.headers.iter().map(|(n, v)| (&self.bytes[n.clone()], &self.bytes[v.clone()]))
+    }
 }
 
 /// Heads longer than this switch the tap off (hyper rejects them anyway).
 const MAX_HEAD: usize = 1024 * 1024;
+
+/// How much of a read the head parser copies at once.
+const HEAD_PIECE: usize = 4096;
 
 #[derive(Debug)]
 enum State {
@@ -64,8 +86,8 @@ pub fn take_head(handle: &TapHandle, method: &[u8], target: &[u8]) -> Option<Raw
     let mut t = handle.lock().unwrap_or_else(|e| e.into_inner());
     let head = t.heads.pop_front()?;
     // The parsed URI has no fragment; the wire target may.
-    let wire_target = head.target.split(|b| *b == b'#').next().unwrap_or_default();
-    if head.method == method && wire_target == target {
+    let wire_target = head.target().split(|b| *b == b'#').next().unwrap_or_default();
+    if head.method() == method && wire_target == target {
         Some(head)
     } else {
         t.heads.clear();
@@ -93,15 +115,19 @@ impl TapState {
                             return; // HTTP/2 prior knowledge: stay Off.
                         }
                     }
+                    // A bounded piece at a time: the head ends somewhere in
+                    // the first bytes, and what follows it (the body) need not
+                    // be copied only to be cut off again.
                     let old = buf.len();
-                    buf.extend_from_slice(data);
+                    let take = data.len().min(HEAD_PIECE);
+                    buf.extend_from_slice(&data[..take]);
                     let search_from = old.saturating_sub(3);
                     match find_head_end(&buf, search_from) {
                         Some(end) => {
                             let consumed = end - old;
                             data = &data[consumed..];
                             buf.truncate(end);
-                            match parse_head(&buf) {
+                            match parse_head(buf) {
                                 Some((head, next)) => {
                                     self.heads.push_back(head);
                                     next
@@ -111,7 +137,7 @@ impl TapState {
                         }
                         None if buf.len() > MAX_HEAD => State::Off,
                         None => {
-                            data = &[];
+                            data = &data[take..];
                             State::Head(buf)
                         }
                     }
@@ -204,22 +230,41 @@ fn parse_chunk_size(line: &[u8]) -> Option<u64> {
     u64::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
 }
 
-/// Parse a whole head; returns it and the state that skips its body.
-fn parse_head(buf: &[u8]) -> Option<(RawHead, State)> {
+/// Where `part` (a slice of `base`) lies in `base`.
+fn range_in(base: &[u8], part: &[u8]) -> Range<usize> {
+    let start = part.as_ptr() as usize - base.as_ptr() as usize;
+    start..start + part.len()
+}
+
+/// Headers parsed without allocating when there are at most this many lines.
+const INLINE_SLOTS: usize = 32;
+
+/// Parse a whole head (taking its buffer); returns it and the state that
+/// skips its body.
+fn parse_head(buf: Vec<u8>) -> Option<(RawHead, State)> {
     let lines = buf.iter().filter(|b| **b == b'\n').count();
-    let mut slots = vec![httparse::EMPTY_HEADER; lines];
-    let mut req = httparse::Request::new(&mut slots);
-    match req.parse(buf) {
+    let mut inline = [httparse::EMPTY_HEADER; INLINE_SLOTS];
+    let mut spilled = Vec::new();
+    let slots: &mut [httparse::Header<'_>] = if lines <= INLINE_SLOTS {
+        &mut inline[..]
+    } else {
+        spilled.resize(lines, httparse::EMPTY_HEADER);
+        &mut spilled[..]
+    };
+    let mut req = httparse::Request::new(slots);
+    match req.parse(&buf) {
         Ok(httparse::Status::Complete(_)) => {}
         _ => return None,
     }
-    let method = req.method?.as_bytes().to_vec();
-    let target = req.path?.as_bytes().to_vec();
-    let headers: Vec<(Vec<u8>, Vec<u8>)> =
-        req.headers.iter().map(|h| (h.name.as_bytes().to_vec(), h.value.to_vec())).collect();
+    let method = range_in(&buf, req.method?.as_bytes());
+    let target = range_in(&buf, req.path?.as_bytes());
+    let headers: Vec<(Range<usize>, Range<usize>)> =
+        req.headers.iter().map(|h| (range_in(&buf, h.name.as_bytes()), range_in(&buf, h.value))).collect();
+    let head = RawHead { bytes: buf, method, target, headers };
     let mut chunked = false;
+    let mut upgrade = false;
     let mut length: Option<u64> = None;
-    for (name, value) in &headers {
+    for (name, value) in head.headers() {
         if name.eq_ignore_ascii_case(b"transfer-encoding") {
             let last = value.rsplit(|b| *b == b',').next().unwrap_or(b"").trim_ascii();
             chunked = last.eq_ignore_ascii_case(b"chunked");
@@ -229,12 +274,15 @@ fn parse_head(buf: &[u8]) -> Option<(RawHead, State)> {
                 return None;
             }
             length = Some(n);
-        } else if name.eq_ignore_ascii_case(b"upgrade") || method == b"CONNECT" {
-            // The connection may stop being HTTP/1 after this request.
-            return Some((RawHead { method, target, headers }, State::Off));
+        } else if name.eq_ignore_ascii_case(b"upgrade") || head.method() == b"CONNECT" {
+            upgrade = true;
+            break;
         }
     }
-    let next = if chunked {
+    let next = if upgrade {
+        // The connection may stop being HTTP/1 after this request.
+        State::Off
+    } else if chunked {
         State::ChunkSize(Vec::new())
     } else {
         match length {
@@ -242,7 +290,7 @@ fn parse_head(buf: &[u8]) -> Option<(RawHead, State)> {
             Some(n) => State::Fixed(n),
         }
     };
-    Some((RawHead { method, target, headers }, next))
+    Some((head, next))
 }
 
 /// An I/O object whose reads also feed a [`TapState`].
@@ -324,9 +372,9 @@ mod tests {
         let (heads, off) = feed_all(&[req]);
         assert!(!off);
         assert_eq!(heads.len(), 1);
-        let names: Vec<&[u8]> = heads[0].headers.iter().map(|(n, _)| n.as_slice()).collect();
+        let names: Vec<&[u8]> = heads[0].headers().map(|(n, _)| n).collect();
         assert_eq!(names, [&b"Host"[..], b"X-Dup", b"x-ODD-case", b"X-Dup", b"Content-Length"]);
-        assert_eq!(heads[0].target, b"/h/x?a=1");
+        assert_eq!(heads[0].target(), b"/h/x?a=1");
     }
 
     #[test]
@@ -340,7 +388,7 @@ mod tests {
         let chunks: Vec<&[u8]> = stream.chunks(1).collect();
         let (heads, off) = feed_all(&chunks);
         assert!(!off);
-        let targets: Vec<&[u8]> = heads.iter().map(|h| h.target.as_slice()).collect();
+        let targets: Vec<&[u8]> = heads.iter().map(|h| h.target()).collect();
         assert_eq!(targets, [&b"/a"[..], b"/b", b"/c"]);
     }
 
@@ -373,6 +421,6 @@ mod tests {
         let h = new_handle();
         h.lock().unwrap().feed(b"GET /a?x=1#frag HTTP/1.1\r\n\r\n");
         let head = take_head(&h, b"GET", b"/a?x=1").expect("matched without the fragment");
-        assert_eq!(head.target, b"/a?x=1#frag", "the wire target is kept whole");
+        assert_eq!(head.target(), b"/a?x=1#frag", "the wire target is kept whole");
     }
 }
