@@ -225,7 +225,16 @@ pub fn check(reference: &[RefField], src: &Source) -> MappingCheck {
     for f in reference {
         let Ok(segs) = parse_tag_path(&f.path) else { continue };
         match src.get(&segs) {
-            None => c.missing.push(f.path.clone()),
+            None => match container_changed(src, &segs) {
+                // `tags[0]` in the reference, but `tags` is now a string: one type change at `tags`.
+                Some(tc) => {
+                    if !c.type_changed.iter().any(|t| t.path == tc.path) {
+                        changed_prefixes.push(tc.path.clone());
+                        c.type_changed.push(tc);
+                    }
+                }
+                None => c.missing.push(f.path.clone()),
+            },
             Some(Value::Null) if f.r#type != "null" => c.null.push(f.path.clone()),
             Some(v) => {
                 let got = type_name(&v);
@@ -249,15 +258,34 @@ pub fn check(reference: &[RefField], src: &Source) -> MappingCheck {
     let known: HashSet<&str> = reference.iter().map(|f| f.path.as_str()).collect();
     for (path, _) in src.fields() {
         let under_changed = changed_prefixes.iter().any(|p| {
-            path.len() > p.len()
-                && path.starts_with(p.as_str())
-                && matches!(path.as_bytes()[p.len()], b'.' | b'[')
+            path.starts_with(p.as_str())
+                && (path.len() == p.len() || matches!(path.as_bytes()[p.len()], b'.' | b'['))
         });
         if !known.contains(path.as_str()) && !under_changed {
             c.new.push(path);
         }
     }
     c
+}
+
+/// For a path the capture lacks: the deepest part of it the capture has, when
+/// that is a value of another kind than the path needs (a string where the
+/// reference had an array or object).
+fn container_changed(src: &Source, segs: &[Seg]) -> Option<TypeChange> {
+    for n in (1..segs.len()).rev() {
+        let Some(v) = src.get(&segs[..n]) else { continue };
+        let expected = match segs[n] {
+            Seg::Index(_) => "array",
+            Seg::Key(_) => "object",
+        };
+        let got = type_name(&v);
+        return (got != expected && got != "null").then(|| TypeChange {
+            path: to_tag_path(&segs[..n]),
+            expected: expected.to_owned(),
+            got: got.to_owned(),
+        });
+    }
+    None
 }
 
 /// Validate rules: targets non-empty, sources valid paths.
@@ -421,6 +449,17 @@ mod tests {
             "tags[0] is covered by the type change, extra was null in the reference"
         );
         assert_eq!(got.issues(), 4);
+        // The other way round: the reference has an array (or object), the capture a scalar.
+        let other = reference_fields(&src(json!({"tags": ["vip"], "a": {"b": 1}}), &[]));
+        let got = check(&other, &src(json!({"tags": "vip", "a": 5}), &[]));
+        assert_eq!(
+            got.type_changed,
+            vec![
+                TypeChange { path: "a".into(), expected: "object".into(), got: "integer".into() },
+                TypeChange { path: "tags".into(), expected: "array".into(), got: "string".into() },
+            ]
+        );
+        assert!(got.missing.is_empty() && got.new.is_empty(), "{got:?}");
         let same = check(
             &reference,
             &src(
