@@ -67,10 +67,11 @@ async fn check_batch(store: &Store, events: &Events, batch: Vec<(i64, i64)>) -> 
             let mut refs: HashMap<i64, Option<(MappingReference, i64)>> = HashMap::new();
             let mut out = Vec::with_capacity(batch.len());
             for (id, endpoint) in batch {
-                if !refs.contains_key(&endpoint) {
-                    refs.insert(endpoint, db::get_reference(c, endpoint)?);
-                }
-                let Some(Some((reference, rev))) = refs.get(&endpoint) else { continue };
+                let reference = match refs.entry(endpoint) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => e.insert(db::get_reference(c, endpoint)?),
+                };
+                let Some((reference, rev)) = reference else { continue };
                 let loaded = match db::load(c, reader.blobs(), id) {
                     Ok(l) => l,
                     // Deleted meanwhile.
