@@ -239,3 +239,89 @@ pub fn open_read_only(data_dir: &std::path::Path) -> Result<(Connection, Blobs),
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok((conn, Blobs::new(data_dir.join("blobs"), crate::store::Durability::Process)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::mapping::TypeChange;
+
+    fn conn() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        for (_, sql) in crate::store::MIGRATIONS {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute(
+            "INSERT INTO endpoints (id, name, slug, created_at, updated_at) VALUES (1, 'e', 's1', 0, 0), (2, 'f', 's2', 0, 0)",
+            [],
+        )
+        .unwrap();
+        for (id, ep) in [(1, 1), (2, 1), (3, 2)] {
+            conn.execute(
+                "INSERT INTO captures (id, endpoint_id, received_at, method, path, http_version, remote_addr,
+                    headers, header_source, body_size, body_sha256, body, response_status, response_headers, response_body)
+                 VALUES (?1, ?2, 0, 'POST', '/', 'HTTP/1.1', '127.0.0.1:1', '[]', 'wire', 0, '', x'', 200, '[]', '')",
+                params![id, ep],
+            )
+            .unwrap();
+        }
+        conn
+    }
+
+    fn reference(endpoint_id: i64) -> MappingReference {
+        MappingReference { endpoint_id, capture_id: Some(1), created_at: 5, fields: Vec::new() }
+    }
+
+    #[test]
+    fn checks_are_stored_only_against_the_current_reference() {
+        let c = conn();
+        assert!(unchecked_captures(&c, 0, 10).unwrap().is_empty(), "no reference, nothing to check");
+        let rev = put_reference(&c, &reference(1)).unwrap();
+        assert_eq!(unchecked_captures(&c, 0, 10).unwrap(), vec![(1, 1), (2, 1)]);
+        assert_eq!(unchecked_captures(&c, 1, 10).unwrap(), vec![(2, 1)]);
+        let check = MappingCheck {
+            missing: vec!["a".into()],
+            type_changed: vec![TypeChange {
+                path: "t".into(),
+                expected: "string".into(),
+                got: "array".into(),
+            }],
+            ..MappingCheck::default()
+        };
+        assert!(store_check(&c, 1, 1, rev, &check).unwrap());
+        assert!(!store_check(&c, 2, 1, rev + 1, &check).unwrap(), "a stale revision is refused");
+        assert!(!store_check(&c, 99, 1, rev, &check).unwrap(), "a deleted capture gets no check");
+        assert_eq!(unchecked_captures(&c, 0, 10).unwrap(), vec![(2, 1)]);
+        let issues: i64 = c
+            .query_row("SELECT issues FROM capture_mapping_checks WHERE capture_id = 1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(issues, 2);
+
+        // Replacing the reference drops the endpoint's checks; deleting a capture drops its check.
+        let rev2 = put_reference(&c, &reference(1)).unwrap();
+        assert_ne!(rev, rev2);
+        assert_eq!(unchecked_captures(&c, 0, 10).unwrap().len(), 2);
+        assert!(store_check(&c, 1, 1, rev2, &check).unwrap());
+        c.execute("DELETE FROM captures WHERE id = 1", []).unwrap();
+        let n: i64 = c.query_row("SELECT count(*) FROM capture_mapping_checks", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0);
+
+        assert!(delete_reference(&c, 1).unwrap());
+        assert!(!delete_reference(&c, 1).unwrap());
+        assert!(get_reference(&c, 1).unwrap().is_none());
+        assert!(matches!(put_reference(&c, &reference(42)), Err(StoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn mappings_round_trip() {
+        let c = conn();
+        assert_eq!(get_mapping(&c, 1).unwrap(), Mapping::default());
+        let m: Mapping = serde_json::from_value(serde_json::json!({"rules": [
+            {"target": "contact.email", "source": "customer.email", "transforms": [{"op": "trim"}]}
+        ]}))
+        .unwrap();
+        put_mapping(&c, 1, &m).unwrap();
+        assert_eq!(get_mapping(&c, 1).unwrap(), m);
+        assert!(put_mapping(&c, 42, &m).is_err());
+    }
+}

@@ -266,7 +266,7 @@ fn diff_headers(a: &[Header], b: &[Header], out: &mut Vec<Change>) {
     let seq: Vec<usize> = common.iter().map(|(i, _)| *i).collect();
     let kept = longest_increasing(&seq);
     for (n, (i, j)) in common.iter().enumerate() {
-        if !kept.contains(&n) && ka[*i].1 == kb[*j].1 {
+        if !kept[n] && ka[*i].1 == kb[*j].1 {
             let k = &ka[*i].0;
             out.push(change(
                 ChangeArea::Header,
@@ -280,8 +280,8 @@ fn diff_headers(a: &[Header], b: &[Header], out: &mut Vec<Change>) {
     }
 }
 
-/// Positions (in `seq`) of one longest strictly increasing subsequence.
-fn longest_increasing(seq: &[usize]) -> HashSet<usize> {
+/// Which positions of `seq` are on one longest strictly increasing subsequence.
+fn longest_increasing(seq: &[usize]) -> Vec<bool> {
     // Patience sorting: tails[l] is the position ending the best run of length l+1.
     let mut tails: Vec<usize> = Vec::new();
     let mut prev: Vec<Option<usize>> = vec![None; seq.len()];
@@ -294,14 +294,17 @@ fn longest_increasing(seq: &[usize]) -> HashSet<usize> {
             tails[l] = pos;
         }
     }
-    let mut kept = HashSet::new();
+    let mut kept = vec![false; seq.len()];
     let mut cur = tails.last().copied();
     while let Some(p) = cur {
-        kept.insert(p);
+        kept[p] = true;
         cur = prev[p];
     }
     kept
 }
+
+/// Bodies at least this large (both) are parsed on two threads.
+const PARALLEL_PARSE: usize = 256 * 1024;
 
 /// A body as the diff sees it.
 enum Body {
@@ -357,7 +360,17 @@ fn size_and_hash(side: &DiffSide) -> Value {
 
 fn diff_body(a: &DiffSide, b: &DiffSide, out: &mut Vec<Change>) -> BodyDiff {
     let (ra, rb) = (decoded_bytes(a), decoded_bytes(b));
-    let (ca, cb) = (classify(&ra, a.content_type.as_deref()), classify(&rb, b.content_type.as_deref()));
+    let (cta, ctb) = (a.content_type.as_deref(), b.content_type.as_deref());
+    let (ca, cb) = if ra.len().min(rb.len()) >= PARALLEL_PARSE {
+        // Parsing is most of the work for large bodies: one of them on another thread.
+        std::thread::scope(|s| {
+            let other = s.spawn(|| classify(&rb, ctb));
+            let ca = classify(&ra, cta);
+            (ca, other.join().unwrap_or(Body::Binary))
+        })
+    } else {
+        (classify(&ra, cta), classify(&rb, ctb))
+    };
     let mut diff = BodyDiff {
         kind: BodyDiffKind::Empty,
         lines: None,
@@ -542,16 +555,16 @@ fn walk_by_id(
         xa.iter().enumerate().filter_map(|(i, v)| Some((id_of(v, id)?, i))).collect();
     let mut matched_b = vec![false; xb.len()];
     let mut order: Vec<(usize, usize)> = Vec::new();
-    let mut in_b: HashSet<usize> = HashSet::new();
+    let mut in_b = vec![false; xa.len()];
     for (j, vb) in xb.iter().enumerate() {
         if let Some(&i) = id_of(vb, id).and_then(|k| index_a.get(&k)) {
             matched_b[j] = true;
-            in_b.insert(i);
+            in_b[i] = true;
             order.push((i, j));
         }
     }
     for (i, va) in xa.iter().enumerate() {
-        if !in_b.contains(&i) {
+        if !in_b[i] {
             let len = path.len();
             push_pointer_index(path, i);
             out.push(body_change(path, ChangeKind::Removed, Some(va), None, key));
@@ -563,7 +576,7 @@ fn walk_by_id(
     for (n, &(i, j)) in order.iter().enumerate() {
         let len = path.len();
         push_pointer_index(path, j);
-        if !kept.contains(&n) {
+        if !kept[n] {
             out.push(change(
                 ChangeArea::Body,
                 path.clone(),
@@ -778,6 +791,23 @@ mod tests {
         let d = diff(&a, &b, DiffOptions::default());
         assert_eq!(d.body.kind, BodyDiffKind::Json);
         assert!(d.changes.iter().any(|c| c.path == "/a" && c.kind == ChangeKind::Changed));
+    }
+
+    #[test]
+    fn large_bodies_parsed_on_two_threads_diff_the_same() {
+        let big = |n: i64| {
+            let items: Vec<Value> =
+                (0..20_000).map(|i| json!({"id": i, "v": if i == 7 { n } else { 0 }})).collect();
+            json!({"items": items}).to_string()
+        };
+        let (ta, tb) = (big(1), big(2));
+        assert!(ta.len() >= PARALLEL_PARSE);
+        let a = side(1, &[], None, "application/json", ta.as_bytes());
+        let b = side(2, &[], None, "application/json", tb.as_bytes());
+        let d = diff(&a, &b, DiffOptions::default());
+        assert_eq!(d.body.kind, BodyDiffKind::Json);
+        let got: Vec<(&str, ChangeKind)> = d.changes.iter().map(|c| (c.path.as_str(), c.kind)).collect();
+        assert_eq!(got, vec![("/items/7/v", ChangeKind::Changed)]);
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {

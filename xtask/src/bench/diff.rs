@@ -32,7 +32,8 @@ impl Rng {
         self.next() % n
     }
     fn word(&mut self) -> String {
-        const WORDS: &[&str] = &["alpha", "bravo", "delta", "echo", "lima", "oscar", "romeo", "tango", "zulu"];
+        const WORDS: &[&str] =
+            &["alpha", "bravo", "delta", "echo", "lima", "oscar", "romeo", "tango", "zulu"];
         WORDS[self.below(WORDS.len() as u64) as usize].to_owned()
     }
 }
@@ -101,7 +102,13 @@ fn payloads() -> (Vec<u8>, Vec<u8>) {
 
 fn side(id: i64, body: Vec<u8>) -> DiffSide {
     DiffSide {
-        capture: CaptureRef { id, endpoint_id: 1, method: "POST".into(), path: "/h/bench".into(), received_at: id },
+        capture: CaptureRef {
+            id,
+            endpoint_id: 1,
+            method: "POST".into(),
+            path: "/h/bench".into(),
+            received_at: id,
+        },
         query: Some("attempt=1".into()),
         headers: vec![
             Header::new("Host", "127.0.0.1:8787"),

@@ -44,7 +44,11 @@ const BENCHES: &[Bench] = &[
         about: "capture throughput of the engine vs a store-nothing axum server (1 KiB x16, 1 MiB x4)",
         run: capture::run,
     },
-    Bench { name: "diff", about: "diff of two ~1 MiB JSON payloads vs serde_json parsing them", run: diff::run },
+    Bench {
+        name: "diff",
+        about: "diff of two ~1 MiB JSON payloads vs serde_json parsing them",
+        run: diff::run,
+    },
 ];
 
 /// Set in the re-executed release process.
