@@ -144,6 +144,9 @@ pub struct CaptureSummary {
     pub rejected: Option<String>,
     pub starred: bool,
     pub tags: Vec<String>,
+    /// Missing + null + type-changed fields against the endpoint's mapping
+    /// reference (null: not checked, or the endpoint has no reference).
+    pub mapping_issues: Option<u32>,
 }
 
 /// A capture in full.
@@ -177,6 +180,9 @@ pub struct Capture {
     /// Views of the body derived at read time; the raw bytes are at `/body`.
     #[schema(value_type = crate::decode::Decoded)]
     pub decoded: crate::decode::Decoded,
+    /// The check against the endpoint's mapping reference, once made (null: the
+    /// endpoint has no reference, or the check has not run yet).
+    pub mapping_check: Option<crate::analysis::mapping::MappingCheck>,
 }
 
 /// A page of captures, newest first.

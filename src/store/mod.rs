@@ -242,6 +242,12 @@ impl Store {
         }
     }
 
+    /// The id up to which captures are committed, as it changes: work that
+    /// follows captures (mapping checks) waits on this, off the capture path.
+    pub fn ingested(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.inner.appender.ingested.clone()
+    }
+
     /// Run `f` in the writer's current transaction; resolves once it is committed.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where

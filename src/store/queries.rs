@@ -99,6 +99,7 @@ impl NewCapture {
             rejected: self.rejected.clone(),
             starred: false,
             tags: Vec::new(),
+            mapping_issues: None,
         }
     }
 }
@@ -324,7 +325,8 @@ pub struct CaptureFilter {
 }
 
 const SUMMARY_COLS: &str = "id, endpoint_id, received_at, method, path, query, remote_addr,
-    content_type, body_size, response_status, rejected, starred, tags";
+    content_type, body_size, response_status, rejected, starred, tags,
+    (SELECT m.issues FROM capture_mapping_checks m WHERE m.capture_id = captures.id)";
 
 fn summary_row(r: &Row) -> rusqlite::Result<CaptureSummary> {
     Ok(CaptureSummary {
@@ -341,6 +343,7 @@ fn summary_row(r: &Row) -> rusqlite::Result<CaptureSummary> {
         rejected: r.get(10)?,
         starred: r.get(11)?,
         tags: from_json(&r.get::<_, String>(12)?, "tags")?,
+        mapping_issues: r.get(13)?,
     })
 }
 
@@ -414,7 +417,8 @@ pub fn get_capture(conn: &Connection, id: i64) -> Result<(Capture, StoredBody), 
         "SELECT id, endpoint_id, received_at, method, path, query, http_version, remote_addr,
                 headers, header_source, content_type, body_size, body_sha256, declared_length,
                 rejected, response_status, response_headers, response_body, starred, note, tags, body,
-                body_external
+                body_external,
+                (SELECT m.check_json FROM capture_mapping_checks m WHERE m.capture_id = captures.id)
          FROM captures WHERE id = ?1",
         [id],
         |r| {
@@ -443,6 +447,10 @@ pub fn get_capture(conn: &Connection, id: i64) -> Result<(Capture, StoredBody), 
                 note: r.get(19)?,
                 tags: from_json(&r.get::<_, String>(20)?, "tags")?,
                 decoded: Default::default(),
+                mapping_check: match r.get::<_, Option<String>>(23)? {
+                    Some(j) => Some(from_json(&j, "mapping check")?),
+                    None => None,
+                },
             };
             let body = stored_body(r.get(21)?, r.get(22)?, cap.body_sha256.clone());
             Ok((cap, body))
