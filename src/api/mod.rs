@@ -11,6 +11,7 @@ mod auth;
 mod error;
 mod extract;
 mod handlers;
+mod search;
 mod ui;
 
 /// Request and response bodies of the API beyond the model types.
@@ -71,6 +72,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/settings", get(handlers::get_settings).put(handlers::put_settings))
         .route("/api/v1/events", get(handlers::events))
         .route("/api/v1/openapi.json", get(openapi_json))
+        .merge(search::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token));
     Router::new()
         .route("/", get(handlers::landing))
@@ -111,6 +113,8 @@ impl utoipa::Modify for BearerAuth {
         handlers::get_settings, handlers::put_settings,
         handlers::get_listener, handlers::put_listener,
         handlers::events,
+        search::list_filters, search::create_filter, search::delete_filter,
+        search::get_event_id, search::put_event_id, search::deliveries,
     ),
     components(schemas(crate::events::Event))
 )]

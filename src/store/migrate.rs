@@ -10,7 +10,10 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The migrations, in order. Never edit one that has shipped: add a new one.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("migrations/0001_init.sql")),
+    ("0003_search", include_str!("migrations/0003_search.sql")),
+];
 
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
