@@ -78,14 +78,21 @@ impl BodySpec {
     pub fn encode(path: &[String], cmp: &BodyCmp) -> String {
         let (op, value) = match cmp {
             BodyCmp::Glob(v) => ("glob", Value::String(v.clone())),
-            BodyCmp::Num(op, n) => (op_name(*op), serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number)),
+            BodyCmp::Num(op, n) => {
+                (op_name(*op), serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number))
+            }
         };
         serde_json::json!({ "path": path, "op": op, "value": value }).to_string()
     }
 
     pub fn decode(s: &str) -> Option<Self> {
         let v: Value = serde_json::from_str(s).ok()?;
-        let path = v.get("path")?.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>()?;
+        let path = v
+            .get("path")?
+            .as_array()?
+            .iter()
+            .map(|s| s.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()?;
         let cmp = match v.get("op")?.as_str()? {
             "glob" => BodyCmp::Glob(v.get("value")?.as_str()?.to_owned()),
             op => BodyCmp::Num(op_from_name(op)?, v.get("value")?.as_f64()?),
@@ -110,8 +117,10 @@ impl BodySpec {
 
     fn leaf_matches(&self, v: &Value) -> bool {
         match v {
-            Value::Array(items) => items.iter().any(|i| !i.is_array() && self.scalar_matches(i))
-                || matches!(&self.cmp, BodyCmp::Glob(p) if p == "*"),
+            Value::Array(items) => {
+                items.iter().any(|i| !i.is_array() && self.scalar_matches(i))
+                    || matches!(&self.cmp, BodyCmp::Glob(p) if p == "*")
+            }
             v => self.scalar_matches(v),
         }
     }

@@ -71,8 +71,7 @@ pub fn set_event_source(
         let external: bool = r.get(3)?;
         let sha: String = r.get(4)?;
         let body = r.get_ref(2)?.as_blob_or_null().ok().flatten().unwrap_or_default();
-        let (event_id, kind) =
-            event_id::extract(source, &headers, (!external).then_some(body), &sha);
+        let (event_id, kind) = event_id::extract(source, &headers, (!external).then_some(body), &sha);
         write.execute(params![id, endpoint_id, event_id, kind])?;
     }
     event_config(conn, endpoint_id)

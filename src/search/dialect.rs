@@ -142,7 +142,9 @@ impl<'de> Visitor<'de> for TopVisitor {
 
 /// `ContactCreate`, `InboundMessage`, `AppInstall`: an event name in PascalCase.
 fn pascal_event(s: &str) -> bool {
-    s.len() >= 3 && s.starts_with(|c: char| c.is_ascii_uppercase()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+    s.len() >= 3
+        && s.starts_with(|c: char| c.is_ascii_uppercase())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// The dialect of a body, if it has a known one.

@@ -113,9 +113,15 @@ pub enum Term {
     /// `path:/orders*`: the path, `*` matching anything (any case).
     Path(String),
     /// `header.<name>:<glob>`; the name is lower-case.
-    Header { name: String, value: String },
+    Header {
+        name: String,
+        value: String,
+    },
     /// `body.<path>:…` on JSON bodies; the path's segments.
-    Body { path: Vec<String>, cmp: BodyCmp },
+    Body {
+        path: Vec<String>,
+        cmp: BodyCmp,
+    },
     Status(StatusCmp),
     /// `size:>10kb`: the body size in bytes.
     Size(Op, u64),
@@ -147,7 +153,17 @@ impl std::error::Error for QueryError {}
 
 /// The field names, for errors and suggestions.
 pub const FIELDS: &[&str] = &[
-    "method", "path", "header", "body", "status", "size", "after", "before", "tag", "starred", "duplicate",
+    "method",
+    "path",
+    "header",
+    "body",
+    "status",
+    "size",
+    "after",
+    "before",
+    "tag",
+    "starred",
+    "duplicate",
     "dialect",
 ];
 
@@ -161,9 +177,19 @@ enum Tok {
     Or,
     And,
     /// A bare word or quoted text.
-    Word { text: String, quoted: bool },
+    Word {
+        text: String,
+        quoted: bool,
+    },
     /// `name:value`.
-    Field { name: String, name_len: usize, value: String, value_pos: usize, value_len: usize, quoted: bool },
+    Field {
+        name: String,
+        name_len: usize,
+        value: String,
+        value_pos: usize,
+        value_len: usize,
+        quoted: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -245,7 +271,8 @@ fn tokenize(q: &str) -> Result<Vec<Token>, QueryError> {
                     }
                     if c == ':' && field.is_none() {
                         let name = &q[start..start + j];
-                        if name.starts_with(|c: char| c.is_ascii_alphabetic()) && name.chars().all(is_field_char)
+                        if name.starts_with(|c: char| c.is_ascii_alphabetic())
+                            && name.chars().all(is_field_char)
                         {
                             field = Some(start + j);
                             if q[start + j + 1..].starts_with('"') {
@@ -366,7 +393,10 @@ impl Parser<'_> {
                     let and = t.clone();
                     self.i += 1;
                     if items.is_empty()
-                        || matches!(self.peek().map(|t| &t.tok), None | Some(Tok::RParen | Tok::Or | Tok::And))
+                        || matches!(
+                            self.peek().map(|t| &t.tok),
+                            None | Some(Tok::RParen | Tok::Or | Tok::And)
+                        )
                     {
                         return Err(QueryError {
                             message: "`AND` needs a term on each side".into(),
@@ -922,7 +952,10 @@ mod tests {
         );
         assert_eq!(
             p("body.items[0].qty:>=2"),
-            t(Term::Body { path: vec!["items".into(), "0".into(), "qty".into()], cmp: BodyCmp::Num(Op::Ge, 2.0) })
+            t(Term::Body {
+                path: vec!["items".into(), "0".into(), "qty".into()],
+                cmp: BodyCmp::Num(Op::Ge, 2.0)
+            })
         );
         assert_eq!(
             p(r#"body.name:"Jane Doe""#),
@@ -944,7 +977,8 @@ mod tests {
 
     #[test]
     fn bare_words_stay_full_text() {
-        for q in ["zebra-unicorn", "orders/ord_998", "page=7", "kiwi-", "_9", r#"a"b"#, "12:30", "-", "a/b:c"] {
+        for q in ["zebra-unicorn", "orders/ord_998", "page=7", "kiwi-", "_9", r#"a"b"#, "12:30", "-", "a/b:c"]
+        {
             assert_eq!(p(q), t(Term::Text(q.into())), "{q}");
         }
         assert_eq!(parse("").unwrap(), None);
@@ -1012,10 +1046,7 @@ mod tests {
 
     fn word() -> impl Strategy<Value = String> {
         // Any text at all, including quotes, colons, parens and spaces.
-        prop_oneof![
-            "[a-z0-9_./@-]{1,8}",
-            any::<String>().prop_map(|s| s.chars().take(8).collect()),
-        ]
+        prop_oneof!["[a-z0-9_./@-]{1,8}", any::<String>().prop_map(|s| s.chars().take(8).collect()),]
     }
 
     fn seg() -> impl Strategy<Value = String> {
@@ -1034,7 +1065,11 @@ mod tests {
             ("[a-z][a-z0-9-]{0,10}", word()).prop_map(|(name, value)| Term::Header { name, value }),
             (proptest::collection::vec(seg(), 1..4), word())
                 .prop_map(|(path, v)| Term::Body { path, cmp: BodyCmp::Glob(v) }),
-            (proptest::collection::vec(seg(), 1..4), op().prop_filter("not eq", |o| *o != Op::Eq), -1e9f64..1e9)
+            (
+                proptest::collection::vec(seg(), 1..4),
+                op().prop_filter("not eq", |o| *o != Op::Eq),
+                -1e9f64..1e9
+            )
                 .prop_map(|(path, op, n)| Term::Body { path, cmp: BodyCmp::Num(op, n) }),
             (op(), 100u16..=999).prop_map(|(o, n)| Term::Status(StatusCmp::Cmp(o, n))),
             (1u16..=5).prop_map(|h| Term::Status(StatusCmp::Class(h))),

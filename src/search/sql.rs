@@ -241,6 +241,8 @@ mod tests {
         .unwrap();
         let mut args = Vec::new();
         let sql = Compiler::new(&mut args, 0).compile(&q);
-        assert!(!sql.contains("DROP") && !sql.contains("a'b") && !sql.contains("o'k") && !sql.contains("te'xt"));
+        assert!(
+            !sql.contains("DROP") && !sql.contains("a'b") && !sql.contains("o'k") && !sql.contains("te'xt")
+        );
     }
 }

@@ -7,3 +7,4 @@ mod common;
 mod crash;
 mod lifecycle;
 mod listener;
+mod search;
