@@ -6,6 +6,7 @@
 //! when it holds the header's name. The SQL around them narrows first with the
 //! full-text index, so at 100,000 captures few rows ever get here.
 
+use serde::de;
 use serde_json::Value;
 
 use super::query::{BodyCmp, Op};
@@ -51,7 +52,7 @@ pub fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 /// A compiled `body.<path>:` term.
@@ -107,12 +108,15 @@ impl BodySpec {
         {
             return false;
         }
-        let Ok(root) = serde_json::from_slice::<Value>(body) else { return false };
-        let mut found = false;
-        walk(&root, &self.path, &mut |leaf| {
-            found = found || self.leaf_matches(leaf);
-        });
-        found
+        // Only the values at the path are built; the rest is skipped as it is read.
+        let mut leaves = Vec::new();
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let walked =
+            de::DeserializeSeed::deserialize(PathSeed { path: &self.path, out: &mut leaves }, &mut de);
+        if walked.is_err() || de.end().is_err() {
+            return false;
+        }
+        leaves.iter().any(|leaf| self.leaf_matches(leaf))
     }
 
     fn leaf_matches(&self, v: &Value) -> bool {
@@ -165,32 +169,100 @@ fn op_from_name(s: &str) -> Option<Op> {
     })
 }
 
-/// Every value at `path`: an array met on a named segment stands for each of
-/// its elements (`body.items.sku` looks in every item).
-fn walk<'a>(v: &'a Value, path: &[String], out: &mut dyn FnMut(&'a Value)) {
-    let Some((seg, rest)) = path.split_first() else {
-        out(v);
-        return;
-    };
-    match v {
-        Value::Object(map) => {
-            if let Some(next) = map.get(seg.as_str()) {
-                walk(next, rest, out);
+/// Collects every value at `path` while the JSON is read: an array met on a
+/// named segment stands for each of its elements (`body.items.sku` looks in
+/// every item); everything off the path is skipped without being built.
+struct PathSeed<'p, 'o> {
+    path: &'p [String],
+    out: &'o mut Vec<Value>,
+}
+
+impl<'de> de::DeserializeSeed<'de> for PathSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.path.is_empty() {
+            self.out.push(<Value as serde::Deserialize>::deserialize(d)?);
+            return Ok(());
+        }
+        d.deserialize_any(self)
+    }
+}
+
+/// A map key: is it this segment?
+struct KeyIs<'a>(&'a str);
+
+impl<'de> de::DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for KeyIs<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        Ok(v == self.0)
+    }
+}
+
+impl<'de> de::Visitor<'de> for PathSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        let (seg, rest) = (&self.path[0], &self.path[1..]);
+        while let Some(hit) = m.next_key_seed(KeyIs(seg))? {
+            if hit {
+                m.next_value_seed(PathSeed { path: rest, out: self.out })?;
+            } else {
+                m.next_value::<de::IgnoredAny>()?;
             }
         }
-        Value::Array(items) => match seg.parse::<usize>() {
-            Ok(i) => {
-                if let Some(next) = items.get(i) {
-                    walk(next, rest, out);
+        Ok(())
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+        match self.path[0].parse::<usize>() {
+            Ok(want) => {
+                let mut i = 0;
+                loop {
+                    let more = if i == want {
+                        s.next_element_seed(PathSeed { path: &self.path[1..], out: self.out })?
+                    } else {
+                        s.next_element::<de::IgnoredAny>()?.map(|_| ())
+                    };
+                    if more.is_none() {
+                        return Ok(());
+                    }
+                    i += 1;
                 }
             }
             Err(_) => {
-                for item in items {
-                    walk(item, path, out);
-                }
+                while s.next_element_seed(PathSeed { path: self.path, out: self.out })?.is_some() {}
+                Ok(())
             }
-        },
-        _ => {}
+        }
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
     }
 }
 

@@ -137,7 +137,7 @@ fn from_header(headers_json: &str, name: &str) -> Option<String> {
 fn from_json(body: &[u8], pointer: &str) -> Option<String> {
     // The last key must appear in the body for it to be there at all.
     let last = pointer.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
-    if !last.is_empty() && !body.windows(last.len()).any(|w| w == last.as_bytes()) {
+    if memchr::memmem::find(body, last.as_bytes()).is_none() {
         return None;
     }
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;

@@ -156,7 +156,9 @@ impl<'a> Compiler<'a> {
         let scan = format!(
             "(method || ' ' || path || coalesce('?' || query, '') LIKE ?{like} ESCAPE '\\'
               OR headers LIKE ?{like} ESCAPE '\\'
-              OR hb_body_text(body, body_external, body_sha256) LIKE ?{like} ESCAPE '\\')"
+              OR (CASE WHEN body_external THEN hb_body_text(body, body_external, body_sha256)
+                       WHEN instr(substr(body, 1, 1024), x'00') > 0 THEN ''
+                       ELSE CAST(substr(body, 1, {FTS_BODY_LIMIT}) AS TEXT) END) LIKE ?{like} ESCAPE '\\')"
         );
         if q.chars().count() >= 3 {
             // The trigram tokenizer matches any substring of three or more characters.

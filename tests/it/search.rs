@@ -331,3 +331,27 @@ async fn highlevel_payloads_are_labelled_by_dialect() {
         (Some("7d8f3a2e-1c4b-4f5a-9e6d-2b1a0c9d8e7f"), Some(m))
     );
 }
+
+#[tokio::test]
+async fn search_routes_need_the_token_and_are_in_the_openapi_document() {
+    let hb = Hookbench::start().await;
+    let ep = hb.default_endpoint_id().await;
+    for path in [
+        format!("/endpoints/{ep}/filters"),
+        format!("/endpoints/{ep}/event-id"),
+        "/captures/1/deliveries".to_owned(),
+    ] {
+        let resp = anon_client().get(hb.api(&path)).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let doc = hb.get_json("/openapi.json").await;
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/endpoints/{id}/filters",
+        "/api/v1/endpoints/{id}/filters/{filter_id}",
+        "/api/v1/endpoints/{id}/event-id",
+        "/api/v1/captures/{id}/deliveries",
+    ] {
+        assert!(paths.contains_key(p), "openapi.json lacks {p}");
+    }
+}
