@@ -137,9 +137,7 @@ fn from_header(headers_json: &str, name: &str) -> Option<String> {
 fn from_json(body: &[u8], pointer: &str) -> Option<String> {
     // The last key must appear in the body for it to be there at all.
     let last = pointer.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
-    if memchr::memmem::find(body, last.as_bytes()).is_none() {
-        return None;
-    }
+    memchr::memmem::find(body, last.as_bytes())?;
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     match v.pointer(pointer)? {
         serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
