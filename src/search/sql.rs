@@ -70,20 +70,18 @@ impl<'a> Compiler<'a> {
             Term::Header { name, value } => {
                 let a = self.arg(HeaderSpec::encode(name, value));
                 let check = format!("hb_header_match(headers, ?{a})");
-                // The index holds `Name: value` lines.
-                let lead = literal_prefix(value);
-                let phrase = if lead.chars().count() + name.len() + 2 >= 3 {
-                    format!("{name}: {lead}")
-                } else {
-                    String::new()
+                // The index holds `Name: value` lines. A short phrase reads few
+                // trigram lists: the value's longest literal run when it has one
+                // of 3 characters, else `name:`.
+                let phrase = match longest_safe_fragment(value) {
+                    Some(frag) => frag,
+                    None => format!("{name}:"),
                 };
-                match phrase.is_empty() {
-                    true => format!("({check})"),
-                    false => {
-                        let n = self.narrowed(format!("headers : {}", fts_phrase(&phrase)), "");
-                        format!("({n} AND {check})")
-                    }
+                if phrase.chars().count() < 3 {
+                    return format!("({check})");
                 }
+                let n = self.narrowed(format!("headers : {}", fts_phrase(&phrase)), "");
+                format!("({n} AND {check})")
             }
             Term::Body { path, cmp } => {
                 let a = self.arg(BodySpec::encode(path, cmp));
@@ -198,11 +196,6 @@ fn like_escape(q: &str) -> String {
 /// A `*` glob as a LIKE pattern (escape `\`).
 fn glob_to_like(g: &str) -> String {
     g.split('*').map(like_escape).collect::<Vec<_>>().join("%")
-}
-
-/// The text before the first `*`.
-fn literal_prefix(g: &str) -> &str {
-    g.split('*').next().unwrap_or_default()
 }
 
 /// Text that JSON writes as itself (so it can be looked for in the raw body).
