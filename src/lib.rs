@@ -11,6 +11,7 @@ pub mod decode;
 pub mod events;
 pub mod model;
 pub mod prefs;
+pub mod search;
 pub mod server;
 pub mod store;
 pub mod util;

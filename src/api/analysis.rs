@@ -92,12 +92,13 @@ async fn infer(st: &ApiState, endpoint_id: i64, q: SchemaQuery) -> ApiResult<Inf
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request("limit must be between 1 and 1000"));
     }
+    let query = crate::search::parse(q.q.as_deref().unwrap_or_default()).map_err(ApiError::bad_query)?;
     let store = st.store.clone();
     Ok(st
         .store
         .read(move |c| {
             queries::get_endpoint(c, endpoint_id)?;
-            let filter = CaptureFilter { endpoint_id: Some(endpoint_id), q: q.q, before_id: None, limit };
+            let filter = CaptureFilter { endpoint_id: Some(endpoint_id), query, before_id: None, limit };
             let mut ids: Vec<i64> = queries::list_captures(c, &filter)?.into_iter().map(|s| s.id).collect();
             ids.reverse();
             let mut all = Inference::new();

@@ -13,6 +13,7 @@ use super::StoreError;
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_analysis", include_str!("migrations/0002_analysis.sql")),
+    ("0003_search", include_str!("migrations/0003_search.sql")),
 ];
 
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {

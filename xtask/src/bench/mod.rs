@@ -4,6 +4,7 @@
 
 mod capture;
 mod diff;
+mod search;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -48,6 +49,11 @@ const BENCHES: &[Bench] = &[
         name: "diff",
         about: "diff of two ~1 MiB JSON payloads vs serde_json parsing them",
         run: diff::run,
+    },
+    Bench {
+        name: "search",
+        about: "search p50/p95 over 100,000 captures per query kind vs the unfiltered page",
+        run: search::run,
     },
 ];
 

@@ -52,7 +52,15 @@ rejected: string | null, starred: boolean, tags: Array<string>,
  * Missing + null + type-changed fields against the endpoint's mapping
  * reference (null: not checked, or the endpoint has no reference).
  */
-mapping_issues: number | null, };
+mapping_issues: number | null, 
+/**
+ * The first delivery of the same event id on this endpoint, when this is a repeat.
+ */
+duplicate_of: number | null, 
+/**
+ * The payload family the body looks like.
+ */
+dialect: Dialect | null, };
 
 export type Capture = { id: number, endpoint_id: number, received_at: number, method: string, path: string, query: string | null, http_version: string, remote_addr: string, headers: Array<Header>, header_source: HeaderSource, content_type: string | null, body_size: number, body_sha256: string, 
 /**
@@ -67,13 +75,61 @@ decoded: Decoded,
  * The check against the endpoint's mapping reference, once made (null: the
  * endpoint has no reference, or the check has not run yet).
  */
-mapping_check: MappingCheck | null, };
+mapping_check: MappingCheck | null, 
+/**
+ * What repeated deliveries of the same event share (see `EventIdConfig`).
+ */
+event_id: string | null, 
+/**
+ * The first delivery of the same event id on this endpoint, when this is a repeat.
+ */
+duplicate_of: number | null, dialect: Dialect | null, };
 
 export type CapturePage = { items: Array<CaptureSummary>, 
 /**
  * Pass as `cursor` to get the next (older) page; null at the end.
  */
 next_cursor: string | null, };
+
+export type Dialect = "highlevel-marketplace" | "highlevel-workflow";
+
+export type SavedFilter = { id: number, endpoint_id: number, name: string, query: string, created_at: number, };
+
+export type NewSavedFilter = { name: string, query: string, };
+
+export type SavedFilterList = { items: Array<SavedFilter>, };
+
+export type EventIdKind = "header" | "json_path";
+
+export type EventIdSource = { kind: EventIdKind, name: string, };
+
+export type EventIdPreset = { label: string, kind: EventIdKind, name: string, };
+
+export type EventIdConfig = { 
+/**
+ * None: every capture's event id is its body's SHA-256.
+ */
+source: EventIdSource | null, 
+/**
+ * Sources worth offering (ignored on PUT).
+ */
+presets: Array<EventIdPreset>, };
+
+export type Delivery = { id: number, received_at: number, 
+/**
+ * The status the listener answered.
+ */
+status: number, 
+/**
+ * Milliseconds since the delivery before it (null for the first).
+ */
+interval_ms: number | null, };
+
+export type Deliveries = { event_id: string, 
+/**
+ * `header`, `json_path` or `body_hash`.
+ */
+source: string, items: Array<Delivery>, };
 
 export type Retention = { 
 /**
@@ -215,7 +271,15 @@ code: string,
 /**
  * For people.
  */
-message: string, };
+message: string, 
+/**
+ * `bad_query`: the byte offset of the bad token in the query.
+ */
+position?: number, 
+/**
+ * `bad_query`: the bad token's length in bytes.
+ */
+length?: number, };
 
 export type CaptureRef = { id: number, endpoint_id: number, method: string, path: string, 
 /**
