@@ -1099,6 +1099,37 @@ mod tests {
         })
     }
 
+    /// A store with a few captures (JSON, text, binary) for queries to run against.
+    static STORE: std::sync::LazyLock<(crate::store::Store, tempfile::TempDir)> =
+        std::sync::LazyLock::new(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let store = crate::store::Store::open(
+                &dir.path().join("t.db"),
+                crate::store::Durability::Process,
+                std::sync::Arc::new(|_| {}),
+            )
+            .unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            for (i, body) in
+                [&br#"{"type":"ContactCreate","a":{"b":[1,2]},"n":5}"#[..], b"plain text", b"\x00\x01bin"]
+                    .into_iter()
+                    .enumerate()
+            {
+                let mut c = crate::store::journal::tests::sample(0, body).capture;
+                c.content_type = Some("application/json".into());
+                rt.block_on(store.write(move |conn, _| {
+                    crate::store::queries::insert_capture(
+                        conn,
+                        i as i64 + 1,
+                        &c,
+                        &crate::model::SentResponse { status: 200, headers: vec![], body: String::new() },
+                    )
+                }))
+                .unwrap();
+            }
+            (store, dir)
+        });
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -1117,6 +1148,14 @@ mod tests {
                 prop_assert!(q.is_char_boundary(e.position), "{q:?}: {e:?}");
                 prop_assert!(!e.message.is_empty());
             }
+        }
+
+        #[test]
+        fn every_query_compiles_to_sql_that_runs(e in expr()) {
+            let (store, _dir) = &*STORE;
+            let filter = crate::store::CaptureFilter { query: Some(e.clone()), limit: 50, ..Default::default() };
+            let out = store.read_blocking(|c| crate::store::queries::list_captures(c, &filter));
+            prop_assert!(out.is_ok(), "{e}: {:?}", out.err());
         }
 
         #[test]

@@ -312,6 +312,12 @@ async fn highlevel_payloads_are_labelled_by_dialect() {
     assert_eq!(search(&hb, "dialect:highlevel-workflow").await, [w]);
     assert_eq!(search(&hb, "dialect:highlevel").await, [w, m]);
     assert_eq!(hb.capture_ids(&format!("endpoint={ep}&q=dialect:none")).await, [n]);
+    assert_eq!(
+        hb.capture_ids(&format!("endpoint={ep}&q=-dialect:highlevel-workflow")).await,
+        [n, m],
+        "a capture without a dialect is not one"
+    );
+    assert_eq!(hb.capture_ids(&format!("endpoint={ep}&q=-dialect:highlevel")).await, [n]);
 
     // The HighLevel preset groups marketplace retries by `webhookId`.
     let (status, _) = hb
