@@ -254,8 +254,16 @@ async fn a_mapping_reference_checks_later_captures() {
     .await;
     assert_eq!(c["mapping_check"]["type_changed"][0]["path"], "tags");
 
+    let mut events = EventStream::open(&hb).await;
     let (status, _) = hb.call(Method::DELETE, &path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    // Rechecks may still be announcing results; the clearing follows (bounded wait).
+    loop {
+        let e = events.next_named("capture.updated").await;
+        if e["mapping_issues"].is_null() {
+            break;
+        }
+    }
     let (status, err) = hb.call(Method::GET, &path, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(err["error"]["code"], "not_found");
