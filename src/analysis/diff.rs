@@ -539,6 +539,13 @@ enum IdValue<'a> {
 }
 
 fn unique_ids(xs: &[Value], key: &str) -> bool {
+    if xs.len() <= 16 {
+        // Small arrays (the common case): no allocation.
+        return xs.iter().enumerate().all(|(i, v)| {
+            id_of(v, key)
+                .is_some_and(|id| xs[..i].iter().all(|w| id_of(w, key).is_some_and(|other| other != id)))
+        });
+    }
     let mut seen = HashSet::with_capacity(xs.len());
     xs.iter().all(|v| id_of(v, key).is_some_and(|id| seen.insert(id)))
 }
@@ -551,6 +558,10 @@ fn walk_by_id(
     key: Option<&str>,
     out: &mut Vec<Change>,
 ) {
+    // Same ids in the same places: matching by id is matching by index.
+    if xa.len() == xb.len() && xa.iter().zip(xb).all(|(va, vb)| id_of(va, id) == id_of(vb, id)) {
+        return walk_by_index(xa, xb, path, key, out);
+    }
     let index_a: HashMap<IdValue, usize> =
         xa.iter().enumerate().filter_map(|(i, v)| Some((id_of(v, id)?, i))).collect();
     let mut matched_b = vec![false; xb.len()];
