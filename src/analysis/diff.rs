@@ -891,6 +891,27 @@ mod tests {
         }
 
         #[test]
+        fn reordered_elements_with_ids_are_only_moved(n in 1usize..40, seed in any::<u64>()) {
+            let a: Vec<Value> = (0..n).map(|i| json!({"id": format!("e{i}"), "v": i})).collect();
+            // A deterministic shuffle of the same elements.
+            let mut b = a.clone();
+            let mut x = seed | 1;
+            for i in (1..b.len()).rev() {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                b.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let mut out = Vec::new();
+            json_diff(&Value::Array(a), &Value::Array(b.clone()), &mut out);
+            prop_assert!(out.iter().all(|c| c.kind == ChangeKind::Moved), "{:?}", out);
+            prop_assert!(out.len() < n.max(2));
+            for c in &out {
+                let j = c.b.as_ref().and_then(Value::as_u64).unwrap() as usize;
+                prop_assert_eq!(c.path.clone(), format!("/{j}"));
+                prop_assert_eq!(&b[j]["v"], c.a.as_ref().unwrap());
+            }
+        }
+
+        #[test]
         fn changes_turn_a_into_b(a in arb_json(), b in arb_json()) {
             // Objects as elements with `id` keys would be matched by id; the
             // generator's keys never include one, so arrays go by index here.
