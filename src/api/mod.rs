@@ -113,7 +113,10 @@ impl utoipa::Modify for BearerAuth {
         handlers::get_settings, handlers::put_settings,
         handlers::get_listener, handlers::put_listener,
         handlers::events,
-        analysis::diff, analysis::schema, analysis::fields, analysis::get_reference, analysis::put_reference, analysis::delete_reference, analysis::get_mapping, analysis::put_mapping, analysis::export_mapping, analysis::import_mapping, analysis::preview_mapping,
+        analysis::diff, analysis::schema, analysis::fields,
+        analysis::get_reference, analysis::put_reference, analysis::delete_reference,
+        analysis::get_mapping, analysis::put_mapping, analysis::export_mapping, analysis::import_mapping,
+        analysis::preview_mapping,
     ),
     components(schemas(crate::events::Event))
 )]
