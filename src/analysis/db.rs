@@ -156,11 +156,14 @@ pub fn put_reference(conn: &Connection, r: &MappingReference) -> Result<i64, Sto
     Ok(rev)
 }
 
-/// Clear an endpoint's reference and its checks. False when there was none.
-pub fn delete_reference(conn: &Connection, endpoint_id: i64) -> Result<bool, StoreError> {
+/// Clear an endpoint's reference and its checks. Returns whether there was
+/// one, and the captures whose check went.
+pub fn delete_reference(conn: &Connection, endpoint_id: i64) -> Result<(bool, Vec<i64>), StoreError> {
     let n = conn.execute("DELETE FROM mapping_references WHERE endpoint_id = ?1", [endpoint_id])?;
-    conn.execute("DELETE FROM capture_mapping_checks WHERE endpoint_id = ?1", [endpoint_id])?;
-    Ok(n > 0)
+    let mut stmt = conn
+        .prepare_cached("DELETE FROM capture_mapping_checks WHERE endpoint_id = ?1 RETURNING capture_id")?;
+    let ids = stmt.query_map([endpoint_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok((n > 0, ids))
 }
 
 /// Ids of captures of endpoints with a reference that have no stored check,
@@ -306,8 +309,9 @@ mod tests {
         let n: i64 = c.query_row("SELECT count(*) FROM capture_mapping_checks", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 0);
 
-        assert!(delete_reference(&c, 1).unwrap());
-        assert!(!delete_reference(&c, 1).unwrap());
+        assert!(store_check(&c, 2, 1, rev2, &check).unwrap());
+        assert_eq!(delete_reference(&c, 1).unwrap(), (true, vec![2]));
+        assert_eq!(delete_reference(&c, 1).unwrap(), (false, vec![]));
         assert!(get_reference(&c, 1).unwrap().is_none());
         assert!(matches!(put_reference(&c, &reference(42)), Err(StoreError::NotFound(_))));
     }

@@ -539,6 +539,13 @@ enum IdValue<'a> {
 }
 
 fn unique_ids(xs: &[Value], key: &str) -> bool {
+    if xs.len() <= 16 {
+        // Small arrays (the common case): no allocation.
+        return xs.iter().enumerate().all(|(i, v)| {
+            id_of(v, key)
+                .is_some_and(|id| xs[..i].iter().all(|w| id_of(w, key).is_some_and(|other| other != id)))
+        });
+    }
     let mut seen = HashSet::with_capacity(xs.len());
     xs.iter().all(|v| id_of(v, key).is_some_and(|id| seen.insert(id)))
 }
@@ -551,6 +558,10 @@ fn walk_by_id(
     key: Option<&str>,
     out: &mut Vec<Change>,
 ) {
+    // Same ids in the same places: matching by id is matching by index.
+    if xa.len() == xb.len() && xa.iter().zip(xb).all(|(va, vb)| id_of(va, id) == id_of(vb, id)) {
+        return walk_by_index(xa, xb, path, key, out);
+    }
     let index_a: HashMap<IdValue, usize> =
         xa.iter().enumerate().filter_map(|(i, v)| Some((id_of(v, id)?, i))).collect();
     let mut matched_b = vec![false; xb.len()];
@@ -877,6 +888,27 @@ mod tests {
             let mut out = Vec::new();
             json_diff(&v, &v, &mut out);
             prop_assert!(out.is_empty());
+        }
+
+        #[test]
+        fn reordered_elements_with_ids_are_only_moved(n in 1usize..40, seed in any::<u64>()) {
+            let a: Vec<Value> = (0..n).map(|i| json!({"id": format!("e{i}"), "v": i})).collect();
+            // A deterministic shuffle of the same elements.
+            let mut b = a.clone();
+            let mut x = seed | 1;
+            for i in (1..b.len()).rev() {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                b.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let mut out = Vec::new();
+            json_diff(&Value::Array(a), &Value::Array(b.clone()), &mut out);
+            prop_assert!(out.iter().all(|c| c.kind == ChangeKind::Moved), "{:?}", out);
+            prop_assert!(out.len() < n.max(2));
+            for c in &out {
+                let j = c.b.as_ref().and_then(Value::as_u64).unwrap() as usize;
+                prop_assert_eq!(c.path.clone(), format!("/{j}"));
+                prop_assert_eq!(&b[j]["v"], c.a.as_ref().unwrap());
+            }
         }
 
         #[test]

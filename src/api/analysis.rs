@@ -220,12 +220,25 @@ pub async fn put_reference(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn delete_reference(State(st): State<ApiState>, ids: Ids) -> ApiResult<StatusCode> {
     let id = ids.first();
-    st.store
+    let (_, unchecked) = st
+        .store
         .write(move |c, _| {
             queries::get_endpoint(c, id)?;
             db::delete_reference(c, id)
         })
         .await?;
+    // The list badges of those captures go away.
+    if st.events.has_subscribers() && !unchecked.is_empty() {
+        let summaries = st
+            .store
+            .read(move |c| {
+                Ok(unchecked.iter().filter_map(|id| queries::get_summary(c, *id).ok()).collect::<Vec<_>>())
+            })
+            .await?;
+        for s in summaries {
+            st.events.publish(crate::events::Event::CaptureUpdated(s));
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -254,8 +254,16 @@ async fn a_mapping_reference_checks_later_captures() {
     .await;
     assert_eq!(c["mapping_check"]["type_changed"][0]["path"], "tags");
 
+    let mut events = EventStream::open(&hb).await;
     let (status, _) = hb.call(Method::DELETE, &path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    // Rechecks may still be announcing results; the clearing follows (bounded wait).
+    loop {
+        let e = events.next_named("capture.updated").await;
+        if e["mapping_issues"].is_null() {
+            break;
+        }
+    }
     let (status, err) = hb.call(Method::GET, &path, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(err["error"]["code"], "not_found");
@@ -402,6 +410,19 @@ async fn schema_and_fields_of_an_endpoint() {
     assert_eq!(t["captures"], 1);
     assert!(t["fields"].as_array().expect("fields").iter().any(|f| f["path"] == "/items/*/sku"));
 
+    let doc = hb.get_json("/openapi.json").await;
+    for path in [
+        "/api/v1/diff",
+        "/api/v1/endpoints/{id}/schema",
+        "/api/v1/endpoints/{id}/fields",
+        "/api/v1/endpoints/{id}/mapping-reference",
+        "/api/v1/endpoints/{id}/mapping",
+        "/api/v1/endpoints/{id}/mapping/export",
+        "/api/v1/endpoints/{id}/mapping/import",
+        "/api/v1/endpoints/{id}/mapping/preview",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is in the OpenAPI document");
+    }
     let (status, _) = hb.call(Method::GET, "/endpoints/999999/schema", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = hb.call(Method::GET, &format!("/endpoints/{ep}/fields?limit=0"), None).await;
