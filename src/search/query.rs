@@ -334,7 +334,7 @@ pub fn parse(q: &str) -> Result<Option<Expr>, QueryError> {
     if tokens.is_empty() {
         return Ok(None);
     }
-    let mut p = Parser { tokens: &tokens, i: 0, src_len: q.len() };
+    let mut p = Parser { tokens: &tokens, i: 0, src_len: q.len(), depth: 0 };
     let e = p.or()?;
     if let Some(t) = p.peek() {
         // The only way `or` stops early is a `)` without its `(`.
@@ -347,10 +347,17 @@ pub fn parse(q: &str) -> Result<Option<Expr>, QueryError> {
     Ok(Some(e))
 }
 
+/// How deep `-` and `(` may nest: the parser, the compiler and the SQL they
+/// produce all recurse once per level, so a hostile `((((…` or `----…` must
+/// stop here rather than overflow the stack.
+pub const MAX_NESTING: usize = 32;
+
 struct Parser<'a> {
     tokens: &'a [Token],
     i: usize,
     src_len: usize,
+    /// `-` and `(` levels open around the current term.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -431,6 +438,24 @@ impl Parser<'_> {
         let Some(t) = self.peek().cloned() else {
             return Err(self.end_error("the query ends where a term was expected"));
         };
+        if matches!(t.tok, Tok::Minus | Tok::LParen) {
+            if self.depth >= MAX_NESTING {
+                return Err(QueryError {
+                    message: format!("the query nests `-` and `(` more than {MAX_NESTING} deep"),
+                    position: t.pos,
+                    length: 1,
+                });
+            }
+            self.depth += 1;
+            let e = self.nested(&t);
+            self.depth -= 1;
+            return e;
+        }
+        self.simple(t)
+    }
+
+    /// A `-term` or `( … )`.
+    fn nested(&mut self, t: &Token) -> Result<Expr, QueryError> {
         match t.tok {
             Tok::Minus => {
                 self.i += 1;
@@ -472,6 +497,13 @@ impl Parser<'_> {
                     }),
                 }
             }
+            _ => self.simple(t.clone()),
+        }
+    }
+
+    /// A word or a field term.
+    fn simple(&mut self, t: Token) -> Result<Expr, QueryError> {
+        match t.tok {
             Tok::Word { ref text, quoted } => {
                 self.i += 1;
                 Ok(Expr::Term(match (text.as_str(), quoted) {
@@ -485,7 +517,7 @@ impl Parser<'_> {
                 let at = FieldAt { name_pos: t.pos, name_len, value_pos, value_len, quoted };
                 Ok(Expr::Term(field_term(name, value, &at)?))
             }
-            Tok::Or | Tok::And | Tok::RParen => Err(QueryError {
+            Tok::Or | Tok::And | Tok::RParen | Tok::Minus | Tok::LParen => Err(QueryError {
                 message: format!("a term was expected here, not `{}`", token_text(&t.tok)),
                 position: t.pos,
                 length: t.len,
@@ -933,6 +965,21 @@ mod tests {
 
     fn err(q: &str) -> QueryError {
         parse(q).expect_err(q)
+    }
+
+    #[test]
+    fn hostile_nesting_is_a_bad_query_not_a_stack_overflow() {
+        for q in [
+            "-".repeat(100_000) + "x",
+            "(".repeat(100_000) + "x" + &")".repeat(100_000),
+            "-(".repeat(50_000) + "x",
+        ] {
+            let e = err(&q);
+            assert_eq!(e.position, MAX_NESTING, "{}", e.message);
+            assert_eq!(e.length, 1);
+        }
+        let ok = "(".repeat(MAX_NESTING - 1) + "-x" + &")".repeat(MAX_NESTING - 1);
+        assert_eq!(p(&ok).to_string(), "-x");
     }
 
     #[test]
