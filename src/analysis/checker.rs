@@ -19,6 +19,10 @@ use crate::store::{Store, StoreError, queries};
 
 /// Captures checked per read and write.
 const BATCH: usize = 100;
+/// Bodies larger than this (stored, or once inflated) are not checked: their
+/// `mapping_check` stays null. A check reads, inflates and parses the whole
+/// body, and captures may be up to 1 GiB.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
 /// Under load, wake at most this often.
 const PACE: Duration = Duration::from_millis(100);
 
@@ -72,8 +76,10 @@ async fn check_batch(store: &Store, events: &Events, batch: Vec<(i64, i64)>) -> 
                     std::collections::hash_map::Entry::Vacant(e) => e.insert(db::get_reference(c, endpoint)?),
                 };
                 let Some((reference, rev)) = reference else { continue };
-                let loaded = match db::load(c, reader.blobs(), id) {
-                    Ok(l) => l,
+                let loaded = match db::load_bounded(c, reader.blobs(), id, MAX_BODY) {
+                    Ok(Some(l)) => l,
+                    // Too large to check automatically: left unchecked (null).
+                    Ok(None) => continue,
                     // Deleted meanwhile.
                     Err(StoreError::NotFound(_)) => continue,
                     Err(e) => return Err(e),

@@ -73,25 +73,43 @@ pub struct Loaded {
 }
 
 pub fn load(conn: &Connection, blobs: &Blobs, id: i64) -> Result<Loaded, StoreError> {
-    let (endpoint_id, query, headers, content_type, body, external, sha) = conn
+    load_bounded(conn, blobs, id, usize::MAX)?.ok_or(StoreError::NotFound("capture"))
+}
+
+/// [`load`], unless the body is over `max` bytes, stored or once its content
+/// codings are undone (`None`): work that runs on its own (the mapping checker)
+/// must not read, inflate and parse arbitrarily large bodies.
+pub fn load_bounded(
+    conn: &Connection,
+    blobs: &Blobs,
+    id: i64,
+    max: usize,
+) -> Result<Option<Loaded>, StoreError> {
+    let (body_size, endpoint_id, query, headers, content_type, body, external, sha) = conn
         .query_row(
-            "SELECT endpoint_id, query, headers, content_type, body, body_external, body_sha256
+            "SELECT body_size, endpoint_id, query, headers, content_type,
+                    CASE WHEN body_size <= ?2 THEN body END, body_external, body_sha256
              FROM captures WHERE id = ?1",
-            [id],
+            params![id, i64::try_from(max).unwrap_or(i64::MAX)],
             |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Vec<u8>>(4)?,
-                    r.get::<_, bool>(5)?,
-                    r.get::<_, String>(6)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<Vec<u8>>>(5)?,
+                    r.get::<_, bool>(6)?,
+                    r.get::<_, String>(7)?,
                 ))
             },
         )
         .optional()?
         .ok_or(StoreError::NotFound("capture"))?;
+    if usize::try_from(body_size).map_or(true, |n| n > max) {
+        return Ok(None);
+    }
+    let body = body.unwrap_or_default();
     let headers: Vec<Header> = serde_json::from_str(&headers).map_err(|e| corrupt("headers", e))?;
     let encoding = headers
         .iter()
@@ -101,8 +119,20 @@ pub fn load(conn: &Connection, blobs: &Blobs, id: i64) -> Result<Loaded, StoreEr
         .join(",");
     // A body file that cannot be read is analysed as empty rather than failing the whole set.
     let body = body_bytes(blobs, stored(body, external, &sha)).unwrap_or_default();
+    if max < crate::decode::MAX_DECODED {
+        let codings: Vec<String> = encoding
+            .split(',')
+            .map(|c| c.trim().to_ascii_lowercase())
+            .filter(|c| !c.is_empty() && c != "identity")
+            .collect();
+        if !codings.is_empty()
+            && crate::decode::decode_content_encoding(&codings, &body, max).is_ok_and(|(_, cut)| cut)
+        {
+            return Ok(None);
+        }
+    }
     let decoded = crate::decode::decode(content_type.as_deref(), Some(&encoding), &body);
-    Ok(Loaded { id, endpoint_id, query, decoded })
+    Ok(Some(Loaded { id, endpoint_id, query, decoded }))
 }
 
 impl Loaded {

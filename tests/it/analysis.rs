@@ -273,6 +273,38 @@ async fn a_mapping_reference_checks_later_captures() {
 }
 
 #[tokio::test]
+async fn the_background_check_leaves_bodies_too_large_to_check_alone() {
+    use std::io::Write;
+    let hb = Hookbench::start().await;
+    let (ep, url) = hb.create_endpoint("big").await;
+    let base = slug_path(&url);
+    let first = send_json(&hb, &base, json!({"customer": {"email": "a@x"}}));
+    let path = format!("/endpoints/{ep}/mapping-reference");
+    let (status, r) = hb.call(Method::PUT, &path, Some(json!({"capture_id": first}))).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+
+    // Over the checker's bound as sent, and (gzip) only once inflated.
+    let pad = "x".repeat(hookbench::analysis::checker::MAX_BODY + 1);
+    let big = send_json(&hb, &base, json!({"customer": {"email": "b@x"}, "pad": pad}));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(json!({"pad": pad}).to_string().as_bytes()).unwrap();
+    let bomb = send(
+        &hb,
+        "POST",
+        &base,
+        &[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+        &gz.finish().unwrap(),
+    );
+    let small = send_json(&hb, &base, json!({"customer": {"email": "c@x"}}));
+    wait_for(&hb, &format!("/captures/{small}"), |c| !c["mapping_check"].is_null()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for id in [big, bomb] {
+        let c = hb.get_capture(id).await;
+        assert_eq!(c["mapping_check"], Value::Null, "capture {id} was read whole by the checker");
+    }
+}
+
+#[tokio::test]
 async fn mappings_can_be_saved_exported_imported_and_previewed() {
     let hb = Hookbench::start().await;
     let (ep, url) = hb.create_endpoint("map").await;
