@@ -305,6 +305,9 @@ pub fn validate_rules(rules: &[MappingRule]) -> Result<(), MappingError> {
     Ok(())
 }
 
+/// How many segments an imported reference path may have.
+const MAX_REFERENCE_DEPTH: usize = 256;
+
 const TYPES: &[&str] = &["string", "number", "integer", "boolean", "null", "object", "array"];
 
 /// Validate an import document.
@@ -315,8 +318,24 @@ pub fn validate_export(doc: &MappingExport) -> Result<(), MappingError> {
             doc.hookbench_mapping
         )));
     }
+    // Every later capture is checked against the reference in the background:
+    // an imported one is held to what a capture can give (a body is parsed at
+    // most 128 levels deep and flattened to at most MAX_FIELDS leaves).
+    if doc.reference.len() > super::flatten::MAX_FIELDS {
+        return Err(MappingError::Invalid(format!(
+            "the reference has {} fields; at most {}",
+            doc.reference.len(),
+            super::flatten::MAX_FIELDS
+        )));
+    }
     for f in &doc.reference {
-        parse_tag_path(&f.path).map_err(|e| MappingError::Invalid(format!("reference: {e}")))?;
+        let segs = parse_tag_path(&f.path).map_err(|e| MappingError::Invalid(format!("reference: {e}")))?;
+        if segs.len() > MAX_REFERENCE_DEPTH {
+            return Err(MappingError::Invalid(format!(
+                "reference {:.60}…: deeper than {MAX_REFERENCE_DEPTH} levels",
+                f.path
+            )));
+        }
         if !TYPES.contains(&f.r#type.as_str()) {
             return Err(MappingError::Invalid(format!("reference {}: unknown type {:?}", f.path, f.r#type)));
         }
@@ -529,6 +548,21 @@ mod tests {
             sample: json!(""),
         }];
         assert!(validate_export(&bad).is_err());
+        let field = |path: String| RefField {
+            tag: merge_tag(&path),
+            path,
+            r#type: "string".into(),
+            sample: json!(""),
+        };
+        let mut big = bad.clone();
+        big.reference = (0..super::super::flatten::MAX_FIELDS).map(|i| field(format!("f{i}"))).collect();
+        assert!(validate_export(&big).is_ok());
+        big.reference.push(field("one_more".into()));
+        assert!(validate_export(&big).is_err(), "more fields than a capture can give");
+        big.reference = vec![field(vec!["a"; MAX_REFERENCE_DEPTH].join("."))];
+        assert!(validate_export(&big).is_ok());
+        big.reference = vec![field(vec!["a"; 100_000].join("."))];
+        assert!(validate_export(&big).is_err(), "deeper than a capture can give");
         let t: Result<Transform, _> = serde_json::from_value(json!({"op": "shout"}));
         assert!(t.is_err());
         let t: Transform = serde_json::from_value(json!({"op": "default", "value": "x"})).unwrap();
