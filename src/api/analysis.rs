@@ -133,6 +133,7 @@ async fn infer(st: &ApiState, endpoint_id: i64, q: SchemaQuery) -> ApiResult<Inf
 
 #[utoipa::path(get, path = "/api/v1/endpoints/{id}/schema", params(("id" = i64, Path), SchemaQuery),
     responses((status = 200, description = "A JSON Schema (draft 2020-12) inferred from the JSON bodies of the endpoint's captures"),
+              (status = 400, body = ErrorBody, description = "`bad_query` (with `position` and `length`) or `invalid_request` (limit)"),
               (status = 404, body = ErrorBody)))]
 pub async fn schema(
     State(st): State<ApiState>,
@@ -146,7 +147,9 @@ pub async fn schema(
 }
 
 #[utoipa::path(get, path = "/api/v1/endpoints/{id}/fields", params(("id" = i64, Path), SchemaQuery),
-    responses((status = 200, body = FieldTable), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = FieldTable),
+              (status = 400, body = ErrorBody, description = "`bad_query` (with `position` and `length`) or `invalid_request` (limit)"),
+              (status = 404, body = ErrorBody)))]
 pub async fn fields(
     State(st): State<ApiState>,
     ids: Ids,
@@ -333,7 +336,7 @@ pub struct PreviewQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/endpoints/{id}/mapping/preview", params(("id" = i64, Path), PreviewQuery),
-    responses((status = 200, body = MappingPreview), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = MappingPreview), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn preview_mapping(
     State(st): State<ApiState>,
     ids: Ids,

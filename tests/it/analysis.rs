@@ -459,6 +459,17 @@ async fn schema_and_fields_of_an_endpoint() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = hb.call(Method::GET, &format!("/endpoints/{ep}/fields?limit=0"), None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, err) = hb.call(Method::GET, &format!("/endpoints/{ep}/schema?q=(x"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(err["error"]["code"], "bad_query");
+    // What they answer is in the OpenAPI document too.
+    for path in [
+        "/api/v1/endpoints/{id}/schema",
+        "/api/v1/endpoints/{id}/fields",
+        "/api/v1/endpoints/{id}/mapping/preview",
+    ] {
+        assert!(doc["paths"][path]["get"]["responses"].get("400").is_some(), "{path} documents its 400");
+    }
 }
 
 #[tokio::test]
