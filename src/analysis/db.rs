@@ -358,4 +358,27 @@ mod tests {
         assert_eq!(get_mapping(&c, 1).unwrap(), m);
         assert!(put_mapping(&c, 42, &m).is_err());
     }
+
+    #[test]
+    fn deleting_an_endpoint_leaves_nothing_of_it_behind() {
+        let c = conn();
+        let rev = put_reference(&c, &reference(2)).unwrap();
+        put_mapping(&c, 2, &Mapping::default()).unwrap();
+        assert!(store_check(&c, 3, 2, rev, &MappingCheck::default()).unwrap());
+        crate::search::db::create_filter(&c, 2, "f", "x").unwrap();
+        c.execute(
+            "INSERT INTO capture_event_ids (capture_id, endpoint_id, event_id, source) VALUES (3, 2, 'e', 'body_hash')",
+            [],
+        )
+        .unwrap();
+        crate::store::queries::delete_endpoint(&c, 2).unwrap();
+        for table in
+            ["mapping_references", "mappings", "capture_mapping_checks", "saved_filters", "capture_event_ids"]
+        {
+            let n: i64 = c
+                .query_row(&format!("SELECT count(*) FROM {table} WHERE endpoint_id = 2"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 0, "{table}");
+        }
+    }
 }
