@@ -334,7 +334,7 @@ pub fn parse(q: &str) -> Result<Option<Expr>, QueryError> {
     if tokens.is_empty() {
         return Ok(None);
     }
-    let mut p = Parser { tokens: &tokens, i: 0, src_len: q.len(), depth: 0 };
+    let mut p = Parser { tokens: &tokens, i: 0, src_len: q.len(), depth: 0, terms: 0 };
     let e = p.or()?;
     if let Some(t) = p.peek() {
         // The only way `or` stops early is a `)` without its `(`.
@@ -352,12 +352,18 @@ pub fn parse(q: &str) -> Result<Option<Expr>, QueryError> {
 /// stop here rather than overflow the stack.
 pub const MAX_NESTING: usize = 32;
 
+/// How many terms a query may have: each adds a level to the SQL expression
+/// SQLite builds (at most 1000 deep), so a longer query would fail there (500).
+pub const MAX_TERMS: usize = 100;
+
 struct Parser<'a> {
     tokens: &'a [Token],
     i: usize,
     src_len: usize,
     /// `-` and `(` levels open around the current term.
     depth: usize,
+    /// Terms read so far.
+    terms: usize,
 }
 
 impl Parser<'_> {
@@ -503,6 +509,16 @@ impl Parser<'_> {
 
     /// A word or a field term.
     fn simple(&mut self, t: Token) -> Result<Expr, QueryError> {
+        if matches!(t.tok, Tok::Word { .. } | Tok::Field { .. }) {
+            self.terms += 1;
+            if self.terms > MAX_TERMS {
+                return Err(QueryError {
+                    message: format!("a query has at most {MAX_TERMS} terms"),
+                    position: t.pos,
+                    length: t.len,
+                });
+            }
+        }
         match t.tok {
             Tok::Word { ref text, quoted } => {
                 self.i += 1;
@@ -1176,6 +1192,32 @@ mod tests {
             }
             (store, dir)
         });
+
+    #[test]
+    fn the_longest_and_deepest_query_allowed_still_runs_in_sqlite() {
+        let (store, _dir) = &*STORE;
+        let term = |i: usize| match i % 4 {
+            0 => format!("body.a.b{i}:x*y"),
+            1 => format!("header.x-h:v{i}"),
+            2 => format!("word{i}"),
+            _ => format!("-status:>={}", 100 + i),
+        };
+        for sep in [" OR ", " "] {
+            let terms: Vec<String> = (0..MAX_TERMS).map(term).collect();
+            // `-(` twice per level, and one more `-` in the terms.
+            let wrap = MAX_NESTING / 2 - 1;
+            let q = "-(".repeat(wrap) + &terms.join(sep) + &")".repeat(wrap);
+            let e = parse(&q).unwrap_or_else(|e| panic!("{e:?}")).unwrap();
+            let filter = crate::store::CaptureFilter { query: Some(e), limit: 50, ..Default::default() };
+            let out = store.read_blocking(|c| crate::store::queries::list_captures(c, &filter));
+            assert!(out.is_ok(), "{:?}", out.err());
+            // One more term is a bad query, not a failing statement.
+            let longer = format!("{q}{sep}one_more");
+            let e = parse(&longer).expect_err("too many terms");
+            assert_eq!(e.position, q.len() + sep.len());
+            assert_eq!(e.length, "one_more".len());
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
