@@ -1,4 +1,4 @@
-import { ApiError, type ApiClient } from '../api/client';
+import { ApiError, type ApiClient, type QuerySpan } from '../api/client';
 import type { CaptureSummary } from '../api/types';
 
 export const PAGE_SIZE = 200;
@@ -18,6 +18,8 @@ export class CaptureListState {
   loading = $state(false);
   loadingMore = $state(false);
   error = $state<string | null>(null);
+  /** The search could not be parsed: the engine's reason and where in the query. */
+  queryError = $state.raw<{ query: string; message: string; span: QuerySpan | null } | null>(null);
   /** The keyboard cursor: the highlighted row. */
   cursorId = $state<number | null>(null);
   /** Captures that arrived while a search was shown (the engine decides what matches). */
@@ -58,6 +60,7 @@ export class CaptureListState {
     this.missedWhileSearching = 0;
     this.buffer = [];
     this.error = null;
+    this.queryError = null;
     if (endpointId === null) {
       this.setItems([]);
       this.nextCursor = null;
@@ -76,7 +79,9 @@ export class CaptureListState {
     } catch (e) {
       if (gen !== this.generation || ctrl.signal.aborted) return;
       this.setItems([]);
-      this.error = e instanceof ApiError ? e.message : String(e);
+      this.nextCursor = null;
+      if (e instanceof ApiError && e.code === 'bad_query') this.queryError = { query, message: e.message, span: e.span };
+      else this.error = e instanceof ApiError ? e.message : String(e);
     } finally {
       if (gen === this.generation) this.loading = false;
     }
@@ -149,6 +154,12 @@ export class CaptureListState {
     }
     this.ids.delete(id);
     this.items = this.items.filter((x) => x.id !== id);
+  }
+
+  /** The next older capture of the list after `id` (the list is newest first), if loaded. */
+  olderThan(id: number): CaptureSummary | null {
+    const i = this.items.findIndex((c) => c.id === id);
+    return i >= 0 ? (this.items[i + 1] ?? null) : null;
   }
 
   /** Moves the keyboard cursor by `delta` rows; returns the new index. */
