@@ -48,10 +48,21 @@ describe('<JsonNode>', () => {
   it('offers copy path and copy value on nodes', () => {
     const el = render(payload);
     const buttons = Array.from(el.querySelectorAll('[data-path="items[0].sku"] > .line button')).map((b) => b.textContent?.trim());
-    expect(buttons).toEqual(['copy path', 'copy value']);
+    expect(buttons).toEqual(['copy path', 'copy merge tag', 'copy value']);
     expect(el.querySelector('[data-path="items[0].sku"] > .line button')?.getAttribute('title')).toBe(
       'Copy the path items[0].sku',
     );
+  });
+
+  it('offers the merge tag of each node, escaping keys that are not identifiers', () => {
+    const el = render(payload);
+    const tag = (path: string) =>
+      el.querySelector(`[data-path='${path}'] > .line [data-testid="copy-merge-tag"]`)?.getAttribute('title');
+    expect(tag('customer.email')).toBe('Copy the merge tag {{inboundWebhookRequest.customer.email}}');
+    expect(tag('customer["first name"]')).toBe('Copy the merge tag {{inboundWebhookRequest.customer["first name"]}}');
+    expect(tag('items[0].sku')).toBe('Copy the merge tag {{inboundWebhookRequest.items[0].sku}}');
+    // The root has no path, so no tag.
+    expect(el.querySelector('[data-path=""] > .line [data-testid="copy-merge-tag"]')).toBeNull();
   });
 
   it('collapses and expands a container', () => {
