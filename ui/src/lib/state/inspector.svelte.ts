@@ -2,15 +2,15 @@ import { ApiError, type ApiClient } from '../api/client';
 import type { Capture, CaptureSummary } from '../api/types';
 
 export type InspectorTab = 'overview' | 'headers' | 'query' | 'body' | 'notes' | 'check' | 'deliveries' | 'mapping';
-export const TABS: { id: InspectorTab; label: string }[] = [
+export const TABS: { id: InspectorTab; label: string; title?: string }[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'headers', label: 'Headers' },
   { id: 'query', label: 'Query' },
   { id: 'body', label: 'Body' },
   { id: 'notes', label: 'Notes' },
-  { id: 'check', label: 'Mapping check' },
-  { id: 'deliveries', label: 'Deliveries' },
-  { id: 'mapping', label: 'Mapping' },
+  { id: 'mapping', label: 'Mapping', title: 'Mapping reference and field mapping of the endpoint' },
+  { id: 'check', label: 'Check', title: 'Mapping check: this capture against the reference' },
+  { id: 'deliveries', label: 'Deliveries', title: 'Every delivery of this event' },
 ];
 
 /** Missing, null and type-changed fields of a mapping check (what list rows count). */
