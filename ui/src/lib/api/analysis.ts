@@ -53,9 +53,11 @@ export type FieldTable = { captures: number; json_captures: number; fields: Fiel
 
 export type RefFieldType = 'string' | 'number' | 'integer' | 'boolean' | 'null' | 'object' | 'array';
 
-export type RefField = { path: string; tag: string; type: RefFieldType; sample: JsonValue };
+/** `type` is one of RefFieldType. */
+export type RefField = { path: string; tag: string; type: string; sample: JsonValue };
 
-export type MappingReference = { endpoint_id: number; capture_id: number; created_at: number; fields: RefField[] };
+/** `capture_id` is null for a reference that was imported. */
+export type MappingReference = { endpoint_id: number; capture_id: number | null; created_at: number; fields: RefField[] };
 
 export type Transform =
   | { op: 'trim' }
@@ -97,7 +99,8 @@ export type DeliverySource = 'header' | 'json_path' | 'body_hash';
 
 export type Delivery = { id: number; received_at: number; status: number; interval_ms: number | null };
 
-export type Deliveries = { event_id: string; source: DeliverySource; items: Delivery[] };
+/** `source` is one of DeliverySource. */
+export type Deliveries = { event_id: string; source: string; items: Delivery[] };
 
 export type Dialect = 'highlevel-marketplace' | 'highlevel-workflow';
 

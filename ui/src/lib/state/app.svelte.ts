@@ -403,7 +403,7 @@ export class AppState {
     if (cur) {
       const ok = await this.confirm({
         title: 'Replace the mapping reference?',
-        text: `Capture #${cur.capture_id} is this endpoint's reference now. Capture #${captureId} takes its place, and every capture of the endpoint is checked against it again.`,
+        text: `${cur.capture_id === null ? 'An imported reference' : `Capture #${cur.capture_id}`} is this endpoint's reference now. Capture #${captureId} takes its place, and every capture of the endpoint is checked against it again.`,
         confirmLabel: 'Replace',
       });
       if (!ok) return false;
