@@ -19,6 +19,9 @@ export function summary(id: number, over: Partial<CaptureSummary> = {}): Capture
     rejected: null,
     starred: false,
     tags: [],
+    mapping_issues: null,
+    duplicate_of: null,
+    dialect: null,
     ...over,
   };
 }
@@ -33,6 +36,8 @@ export function detail(s: CaptureSummary, over: Partial<Capture> = {}): Capture 
     declared_length: s.body_size,
     response: { status: 200, headers: [], body: '{}' },
     note: '',
+    event_id: null,
+    mapping_check: null,
     decoded: {
       kind: 'json',
       content_encoding: [],
@@ -45,7 +50,7 @@ export function detail(s: CaptureSummary, over: Partial<Capture> = {}): Capture 
       errors: [],
     },
     ...over,
-  } as Capture;
+  };
 }
 
 export interface AnalysisFake {

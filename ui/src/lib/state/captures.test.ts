@@ -18,6 +18,9 @@ function cap(id: number, endpoint_id = 2): CaptureSummary {
     rejected: null,
     starred: false,
     tags: [],
+    mapping_issues: null,
+    duplicate_of: null,
+    dialect: null,
   };
 }
 
