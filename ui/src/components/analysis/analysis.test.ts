@@ -334,3 +334,27 @@ describe('schema', () => {
     expect(r.byTest('schema-counts')?.textContent).toContain('1 new');
   });
 });
+
+describe('merge tags in the inspector', () => {
+  it('offers the tag of each form field and query parameter', async () => {
+    const engine = new FakeEngine();
+    const fake = withAnalysis(engine, [summary(1, { query: 'page=2&utm%20source=x', content_type: 'application/x-www-form-urlencoded' })]);
+    const d = fake.details.get(1)!;
+    fake.details.set(1, { ...d, decoded: { ...d.decoded, kind: 'form', json: null, form: [{ name: 'first name', value: 'Ada' }, { name: 'plan', value: 'pro' }] } });
+    const platform = new FakePlatform();
+    r = await renderApp(engine, platform);
+    click(row(1));
+    await settle();
+    click(r.byTest('tab-body'));
+    await settle();
+    expect(r.all('copy-form-tag').map((b) => b.getAttribute('title'))).toEqual([
+      'Copy the merge tag {{inboundWebhookRequest["first name"]}}',
+      'Copy the merge tag {{inboundWebhookRequest.plan}}',
+    ]);
+    click(r.byTest('tab-query'));
+    await settle();
+    click(r.all('copy-query-tag')[1]);
+    await settle();
+    expect(platform.copied).toEqual(['{{inboundWebhookRequest.query["utm source"]}}']);
+  });
+});
