@@ -2,6 +2,7 @@
 //! server that ties them together. Nothing here depends on Tauri: the desktop
 //! app and the CLI are thin shells over [`server::Server`].
 
+pub mod analysis;
 pub mod api;
 pub mod bindings;
 pub mod capture;
@@ -10,6 +11,7 @@ pub mod decode;
 pub mod events;
 pub mod model;
 pub mod prefs;
+pub mod search;
 pub mod server;
 pub mod store;
 pub mod util;

@@ -20,6 +20,41 @@ struct Cli {
 enum Command {
     /// Run the capture listener and the control API (the UI in a browser), headless.
     Serve(EngineOptions),
+    /// Compare two captures: method, path, query, headers and body (works while `serve` runs).
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// The first capture's id.
+    a: i64,
+    /// The second capture's id.
+    b: i64,
+    /// Print the same JSON as `GET /api/v1/diff`.
+    #[arg(long)]
+    json: bool,
+    /// Leave out changes that look volatile (times, ids, signatures).
+    #[arg(long)]
+    ignore_volatile: bool,
+    /// The data directory (default: the platform's data directory).
+    #[arg(long, env = "HOOKBENCH_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+}
+
+fn diff(args: DiffArgs) -> Result<()> {
+    use std::io::{IsTerminal, Write};
+    let data_dir = args.data_dir.unwrap_or_else(hookbench::config::default_data_dir);
+    let opts = hookbench::analysis::DiffOptions { ignore_volatile: args.ignore_volatile };
+    let result = hookbench::analysis::diff_from_data_dir(&data_dir, args.a, args.b, opts)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &result)?;
+        writeln!(out)?;
+    } else {
+        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        out.write_all(hookbench::analysis::render_text(&result, colour).as_bytes())?;
+    }
+    Ok(())
 }
 
 fn init_logging() {
@@ -73,5 +108,6 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(opts) => serve(opts).await,
+        Command::Diff(args) => tokio::task::spawn_blocking(move || diff(args)).await?,
     }
 }

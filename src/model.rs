@@ -144,6 +144,40 @@ pub struct CaptureSummary {
     pub rejected: Option<String>,
     pub starred: bool,
     pub tags: Vec<String>,
+    /// Missing + null + type-changed fields against the endpoint's mapping
+    /// reference (null: not checked, or the endpoint has no reference).
+    pub mapping_issues: Option<u32>,
+    /// The first delivery of the same event id on this endpoint, when this is a repeat.
+    #[ts(type = "number | null")]
+    pub duplicate_of: Option<i64>,
+    /// The payload family the body looks like.
+    pub dialect: Option<Dialect>,
+}
+
+/// A known payload family (see `src/search/dialect.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dialect {
+    /// A HighLevel marketplace (app) webhook: camelCase envelope with `type`, `locationId`, `webhookId`.
+    HighlevelMarketplace,
+    /// HighLevel's workflow "Webhook" action: snake_case contact fields, `customData`, `tags` as a string.
+    HighlevelWorkflow,
+}
+
+impl Dialect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::HighlevelMarketplace => "highlevel-marketplace",
+            Dialect::HighlevelWorkflow => "highlevel-workflow",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "highlevel-marketplace" => Some(Dialect::HighlevelMarketplace),
+            "highlevel-workflow" => Some(Dialect::HighlevelWorkflow),
+            _ => None,
+        }
+    }
 }
 
 /// A capture in full.
@@ -177,6 +211,15 @@ pub struct Capture {
     /// Views of the body derived at read time; the raw bytes are at `/body`.
     #[schema(value_type = crate::decode::Decoded)]
     pub decoded: crate::decode::Decoded,
+    /// The check against the endpoint's mapping reference, once made (null: the
+    /// endpoint has no reference, or the check has not run yet).
+    pub mapping_check: Option<crate::analysis::mapping::MappingCheck>,
+    /// What repeated deliveries of the same event share (see `EventIdConfig`).
+    pub event_id: Option<String>,
+    /// The first delivery of the same event id on this endpoint, when this is a repeat.
+    #[ts(type = "number | null")]
+    pub duplicate_of: Option<i64>,
+    pub dialect: Option<Dialect>,
 }
 
 /// A page of captures, newest first.

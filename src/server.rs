@@ -151,6 +151,7 @@ impl Server {
             .with_context(|| format!("the control listener cannot use {}", opts.api_addr))?;
         let api_addr = api_listener.local_addr()?;
         let mut tasks = Vec::new();
+        tasks.push(crate::analysis::checker::spawn(store.clone(), events.clone(), shutdown.clone()));
 
         let ui_dir = crate::api::resolve_ui_dir(opts.ui_dir.clone());
         let state = ApiState {

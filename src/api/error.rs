@@ -14,6 +14,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// For `bad_query`: where the bad token is (bytes into the query) and its length.
+    pub span: Option<(usize, usize)>,
 }
 
 #[derive(Serialize, ToSchema, ts_rs::TS)]
@@ -27,14 +29,31 @@ pub struct ErrorDetail {
     pub code: String,
     /// For people.
     pub message: String,
+    /// `bad_query`: the byte offset of the bad token in the query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub position: Option<usize>,
+    /// `bad_query`: the bad token's length in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub length: Option<usize>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), span: None }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+    /// A query that cannot be parsed: 400 `bad_query` with where it went wrong.
+    pub fn bad_query(e: crate::search::QueryError) -> Self {
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_query",
+            message: e.message,
+            span: Some((e.position, e.length)),
+        }
     }
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
@@ -43,7 +62,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.into(), message: self.message } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.into(),
+                message: self.message,
+                position: self.span.map(|s| s.0),
+                length: self.span.map(|s| s.1),
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }

@@ -185,7 +185,12 @@ pub async fn rotate_endpoint(State(st): State<ApiState>, ids: Ids) -> ApiResult<
 pub struct CaptureQuery {
     /// Only this endpoint's captures.
     pub endpoint: Option<i64>,
-    /// Text to find in the path, headers or body (substring, any case).
+    /// A query: bare words are text to find in the path, headers or body
+    /// (substring, any case); `field:value` terms (`method:POST`, `path:/orders*`,
+    /// `header.x-github-event:push`, `body.customer.email:*@acme.com`,
+    /// `status:>=400`, `size:>10kb`, `after:2026-11-01`, `tag:bug`, `starred`,
+    /// `dialect:highlevel-workflow`, `duplicate`) combine with spaces (AND),
+    /// `OR`, `-` (not) and parentheses. A bad query is 400 `bad_query`.
     pub q: Option<String>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<usize>,
@@ -208,7 +213,8 @@ pub async fn list_captures(
         Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::bad_request("cursor is not valid"))?),
         None => None,
     };
-    let filter = CaptureFilter { endpoint_id: q.endpoint, q: q.q, before_id, limit };
+    let query = crate::search::parse(q.q.as_deref().unwrap_or_default()).map_err(ApiError::bad_query)?;
+    let filter = CaptureFilter { endpoint_id: q.endpoint, query, before_id, limit };
     let items = st.store.read(move |c| queries::list_captures(c, &filter)).await?;
     let next_cursor = (items.len() == limit).then(|| items.last().map(|s| s.id.to_string())).flatten();
     Ok(Json(CapturePage { items, next_cursor }))

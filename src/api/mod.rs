@@ -7,10 +7,12 @@
 //! a loopback name is refused (DNS rebinding); a foreign `Origin` is refused; no
 //! CORS headers are ever sent.
 
+mod analysis;
 mod auth;
 mod error;
 mod extract;
 mod handlers;
+mod search;
 mod ui;
 
 /// Request and response bodies of the API beyond the model types.
@@ -71,6 +73,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/settings", get(handlers::get_settings).put(handlers::put_settings))
         .route("/api/v1/events", get(handlers::events))
         .route("/api/v1/openapi.json", get(openapi_json))
+        .merge(analysis::routes())
+        .merge(search::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token));
     Router::new()
         .route("/", get(handlers::landing))
@@ -111,6 +115,12 @@ impl utoipa::Modify for BearerAuth {
         handlers::get_settings, handlers::put_settings,
         handlers::get_listener, handlers::put_listener,
         handlers::events,
+        analysis::diff, analysis::schema, analysis::fields,
+        analysis::get_reference, analysis::put_reference, analysis::delete_reference,
+        analysis::get_mapping, analysis::put_mapping, analysis::export_mapping, analysis::import_mapping,
+        analysis::preview_mapping,
+        search::list_filters, search::create_filter, search::delete_filter,
+        search::get_event_id, search::put_event_id, search::deliveries,
     ),
     components(schemas(crate::events::Event))
 )]

@@ -10,7 +10,11 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// The migrations, in order. Never edit one that has shipped: add a new one.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("migrations/0001_init.sql")),
+    ("0002_analysis", include_str!("migrations/0002_analysis.sql")),
+    ("0003_search", include_str!("migrations/0003_search.sql")),
+];
 
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -48,6 +52,33 @@ mod tests {
             .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'captures_fts'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1, "FTS5 with trigram is compiled in");
+    }
+
+    #[test]
+    fn search_migration_gives_existing_captures_their_body_hash_as_event_id() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0].1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO endpoints (id, name, slug, created_at, updated_at) VALUES (7, 'e', 's', 0, 0);
+             INSERT INTO captures (id, endpoint_id, received_at, method, path, http_version, remote_addr,
+                 headers, header_source, body_size, body_sha256, body, response_status, response_headers,
+                 response_body)
+             VALUES (3, 7, 0, 'POST', '/', 'HTTP/1.1', 'x', '[]', 'wire', 0, 'abc', x'', 200, '[]', '');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let row: (i64, String, String) = conn
+            .query_row(
+                "SELECT endpoint_id, event_id, source FROM capture_event_ids WHERE capture_id = 3",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, (7, "abc".to_owned(), "body_hash".to_owned()));
+        conn.execute("DELETE FROM captures WHERE id = 3", []).unwrap();
+        let n: i64 = conn.query_row("SELECT count(*) FROM capture_event_ids", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0, "deleting a capture deletes its event id");
     }
 
     #[test]

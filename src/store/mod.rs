@@ -242,6 +242,12 @@ impl Store {
         }
     }
 
+    /// The id up to which captures are committed, as it changes: work that
+    /// follows captures (mapping checks) waits on this, off the capture path.
+    pub fn ingested(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.inner.appender.ingested.clone()
+    }
+
     /// Run `f` in the writer's current transaction; resolves once it is committed.
     pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
@@ -302,7 +308,43 @@ impl Store {
                 body[..body.len().min(queries::FTS_BODY_LIMIT)].to_vec()
             };
             Ok(queries::indexable_text(&prefix))
-        })
+        })?;
+        // `hb_body_match(body, body_external, body_sha256, spec)`: a `body.<path>:`
+        // term (spec: `search::body::BodySpec::encode`) on a JSON body.
+        let blobs = self.inner.blobs.clone();
+        conn.create_scalar_function(
+            "hb_body_match",
+            4,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            move |ctx| {
+                use crate::search::body::BodySpec;
+                let spec = ctx.get_or_create_aux(3, |v| {
+                    BodySpec::decode(v.as_str().unwrap_or_default()).ok_or("a body term could not be read")
+                })?;
+                let external: bool = ctx.get(1)?;
+                if external {
+                    let sha: String = ctx.get(2)?;
+                    // A body that cannot be read matches nothing.
+                    return Ok(blobs.read(&sha).is_ok_and(|b| spec.matches(&b)));
+                }
+                let body = ctx.get_raw(0).as_blob_or_null().ok().flatten().unwrap_or_default();
+                Ok(spec.matches(body))
+            },
+        )?;
+        // `hb_header_match(headers, spec)`: a `header.<name>:` term.
+        conn.create_scalar_function(
+            "hb_header_match",
+            2,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            |ctx| {
+                use crate::search::body::HeaderSpec;
+                let spec = ctx.get_or_create_aux(1, |v| {
+                    Ok::<_, std::convert::Infallible>(HeaderSpec::decode(v.as_str().unwrap_or_default()))
+                })?;
+                let headers = ctx.get_raw(0).as_str().unwrap_or_default();
+                Ok(spec.matches(headers))
+            },
+        )
     }
 
     /// Large bodies' files.

@@ -99,7 +99,18 @@ impl NewCapture {
             rejected: self.rejected.clone(),
             starred: false,
             tags: Vec::new(),
+            mapping_issues: None,
+            duplicate_of: None,
+            dialect: self.dialect(),
         }
+    }
+
+    /// The payload family of the body (only bodies stored in the row are probed).
+    pub fn dialect(&self) -> Option<crate::model::Dialect> {
+        if self.body_external {
+            return None;
+        }
+        crate::search::dialect::detect(self.content_type.as_deref(), &self.body)
     }
 }
 
@@ -112,8 +123,9 @@ pub fn insert_capture(
     conn.prepare_cached(
         "INSERT INTO captures (id, endpoint_id, received_at, method, path, query, http_version,
             remote_addr, headers, header_source, content_type, body_size, body_sha256, body,
-            body_external, declared_length, rejected, response_status, response_headers, response_body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+            body_external, declared_length, rejected, response_status, response_headers, response_body,
+            dialect)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         id,
@@ -136,7 +148,9 @@ pub fn insert_capture(
         resp.status,
         json(&resp.headers),
         resp.body,
+        c.dialect().map(|d| d.as_str()),
     ])?;
+    crate::search::db::record_event_id(conn, id, c)?;
     Ok(())
 }
 
@@ -316,15 +330,20 @@ pub fn delete_endpoint(conn: &Connection, id: i64) -> Result<String, StoreError>
 #[derive(Debug, Clone, Default)]
 pub struct CaptureFilter {
     pub endpoint_id: Option<i64>,
-    /// Full-text query: a substring of path, headers or text body.
-    pub q: Option<String>,
+    /// A parsed query ([`crate::search::query`]); a bare word is a substring of
+    /// path, headers or text body.
+    pub query: Option<crate::search::Expr>,
     /// Only captures with an id below this one (the paging cursor).
     pub before_id: Option<i64>,
     pub limit: usize,
 }
 
 const SUMMARY_COLS: &str = "id, endpoint_id, received_at, method, path, query, remote_addr,
-    content_type, body_size, response_status, rejected, starred, tags";
+    content_type, body_size, response_status, rejected, starred, tags,
+    (SELECT m.issues FROM capture_mapping_checks m WHERE m.capture_id = captures.id), dialect,
+    (SELECT min(b.capture_id) FROM capture_event_ids a JOIN capture_event_ids b
+       ON b.endpoint_id = a.endpoint_id AND b.event_id = a.event_id
+     WHERE a.capture_id = captures.id AND b.capture_id < a.capture_id)";
 
 fn summary_row(r: &Row) -> rusqlite::Result<CaptureSummary> {
     Ok(CaptureSummary {
@@ -341,24 +360,10 @@ fn summary_row(r: &Row) -> rusqlite::Result<CaptureSummary> {
         rejected: r.get(10)?,
         starred: r.get(11)?,
         tags: from_json(&r.get::<_, String>(12)?, "tags")?,
+        mapping_issues: r.get(13)?,
+        dialect: r.get::<_, Option<String>>(14)?.as_deref().and_then(crate::model::Dialect::parse),
+        duplicate_of: r.get(15)?,
     })
-}
-
-/// FTS5 phrase for a literal substring.
-fn fts_phrase(q: &str) -> String {
-    format!("\"{}\"", q.replace('"', "\"\""))
-}
-
-fn like_pattern(q: &str) -> String {
-    let mut s = String::from("%");
-    for ch in q.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            s.push('\\');
-        }
-        s.push(ch);
-    }
-    s.push('%');
-    s
 }
 
 pub fn list_captures(conn: &Connection, f: &CaptureFilter) -> Result<Vec<CaptureSummary>, StoreError> {
@@ -372,28 +377,11 @@ pub fn list_captures(conn: &Connection, f: &CaptureFilter) -> Result<Vec<Capture
         args.push(b.into());
         sql.push_str(&format!(" AND id < ?{}", args.len()));
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        // Captures not yet in the full-text index (it is filled when the writer
-        // is idle) are scanned directly, so a search never misses one.
-        args.push(like_pattern(q).into());
-        let like = args.len();
-        let scan = format!(
-            "(method || ' ' || path || coalesce('?' || query, '') LIKE ?{like} ESCAPE '\\'
-              OR headers LIKE ?{like} ESCAPE '\\'
-              OR hb_body_text(body, body_external, body_sha256) LIKE ?{like} ESCAPE '\\')"
-        );
-        if q.chars().count() >= 3 {
-            // The trigram tokenizer matches any substring of three or more characters.
-            args.push(fts_phrase(q).into());
-            let m = args.len();
-            sql.push_str(&format!(
-                " AND (id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?{m})
-                   OR (id > coalesce((SELECT CAST(value AS INTEGER) FROM settings
-                                      WHERE key = 'fts_indexed_upto'), 0) AND {scan}))"
-            ));
-        } else {
-            sql.push_str(&format!(" AND {scan}"));
-        }
+    if let Some(query) = &f.query {
+        let upto = indexed_upto(conn)?;
+        let cond = crate::search::sql::Compiler::new(&mut args, upto).compile(query);
+        sql.push_str(" AND ");
+        sql.push_str(&cond);
     }
     args.push((f.limit as i64).into());
     sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
@@ -414,7 +402,13 @@ pub fn get_capture(conn: &Connection, id: i64) -> Result<(Capture, StoredBody), 
         "SELECT id, endpoint_id, received_at, method, path, query, http_version, remote_addr,
                 headers, header_source, content_type, body_size, body_sha256, declared_length,
                 rejected, response_status, response_headers, response_body, starred, note, tags, body,
-                body_external
+                body_external,
+                (SELECT m.check_json FROM capture_mapping_checks m WHERE m.capture_id = captures.id),
+                dialect,
+                (SELECT event_id FROM capture_event_ids WHERE capture_id = captures.id),
+                (SELECT min(b.capture_id) FROM capture_event_ids a JOIN capture_event_ids b
+                   ON b.endpoint_id = a.endpoint_id AND b.event_id = a.event_id
+                 WHERE a.capture_id = captures.id AND b.capture_id < a.capture_id)
          FROM captures WHERE id = ?1",
         [id],
         |r| {
@@ -443,6 +437,13 @@ pub fn get_capture(conn: &Connection, id: i64) -> Result<(Capture, StoredBody), 
                 note: r.get(19)?,
                 tags: from_json(&r.get::<_, String>(20)?, "tags")?,
                 decoded: Default::default(),
+                mapping_check: match r.get::<_, Option<String>>(23)? {
+                    Some(j) => Some(from_json(&j, "mapping check")?),
+                    None => None,
+                },
+                dialect: r.get::<_, Option<String>>(24)?.as_deref().and_then(crate::model::Dialect::parse),
+                event_id: r.get(25)?,
+                duplicate_of: r.get(26)?,
             };
             let body = stored_body(r.get(21)?, r.get(22)?, cap.body_sha256.clone());
             Ok((cap, body))

@@ -3,6 +3,8 @@
 //! Benchmarks live in a registry; with no name, all of them run in order.
 
 mod capture;
+mod diff;
+mod search;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -37,11 +39,23 @@ struct Bench {
 }
 
 /// Every benchmark, in the order `cargo xtask bench` runs them.
-const BENCHES: &[Bench] = &[Bench {
-    name: "capture",
-    about: "capture throughput of the engine vs a store-nothing axum server (1 KiB x16, 1 MiB x4)",
-    run: capture::run,
-}];
+const BENCHES: &[Bench] = &[
+    Bench {
+        name: "capture",
+        about: "capture throughput of the engine vs a store-nothing axum server (1 KiB x16, 1 MiB x4)",
+        run: capture::run,
+    },
+    Bench {
+        name: "diff",
+        about: "diff of two ~1 MiB JSON payloads vs serde_json parsing them",
+        run: diff::run,
+    },
+    Bench {
+        name: "search",
+        about: "search p50/p95 over 100,000 captures per query kind vs the unfiltered page",
+        run: search::run,
+    },
+];
 
 /// Set in the re-executed release process.
 const REEXEC_ENV: &str = "HOOKBENCH_XTASK_RELEASE";

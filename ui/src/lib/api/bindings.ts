@@ -47,7 +47,20 @@ status: number,
 /**
  * Why the request was not captured whole (`too_large`, `body_error: …`).
  */
-rejected: string | null, starred: boolean, tags: Array<string>, };
+rejected: string | null, starred: boolean, tags: Array<string>, 
+/**
+ * Missing + null + type-changed fields against the endpoint's mapping
+ * reference (null: not checked, or the endpoint has no reference).
+ */
+mapping_issues: number | null, 
+/**
+ * The first delivery of the same event id on this endpoint, when this is a repeat.
+ */
+duplicate_of: number | null, 
+/**
+ * The payload family the body looks like.
+ */
+dialect: Dialect | null, };
 
 export type Capture = { id: number, endpoint_id: number, received_at: number, method: string, path: string, query: string | null, http_version: string, remote_addr: string, headers: Array<Header>, header_source: HeaderSource, content_type: string | null, body_size: number, body_sha256: string, 
 /**
@@ -57,13 +70,66 @@ declared_length: number | null, rejected: string | null, response: SentResponse,
 /**
  * Views of the body derived at read time; the raw bytes are at `/body`.
  */
-decoded: Decoded, };
+decoded: Decoded, 
+/**
+ * The check against the endpoint's mapping reference, once made (null: the
+ * endpoint has no reference, or the check has not run yet).
+ */
+mapping_check: MappingCheck | null, 
+/**
+ * What repeated deliveries of the same event share (see `EventIdConfig`).
+ */
+event_id: string | null, 
+/**
+ * The first delivery of the same event id on this endpoint, when this is a repeat.
+ */
+duplicate_of: number | null, dialect: Dialect | null, };
 
 export type CapturePage = { items: Array<CaptureSummary>, 
 /**
  * Pass as `cursor` to get the next (older) page; null at the end.
  */
 next_cursor: string | null, };
+
+export type Dialect = "highlevel-marketplace" | "highlevel-workflow";
+
+export type SavedFilter = { id: number, endpoint_id: number, name: string, query: string, created_at: number, };
+
+export type NewSavedFilter = { name: string, query: string, };
+
+export type SavedFilterList = { items: Array<SavedFilter>, };
+
+export type EventIdKind = "header" | "json_path";
+
+export type EventIdSource = { kind: EventIdKind, name: string, };
+
+export type EventIdPreset = { label: string, kind: EventIdKind, name: string, };
+
+export type EventIdConfig = { 
+/**
+ * None: every capture's event id is its body's SHA-256.
+ */
+source: EventIdSource | null, 
+/**
+ * Sources worth offering (ignored on PUT).
+ */
+presets: Array<EventIdPreset>, };
+
+export type Delivery = { id: number, received_at: number, 
+/**
+ * The status the listener answered.
+ */
+status: number, 
+/**
+ * Milliseconds since the delivery before it (null for the first).
+ */
+interval_ms: number | null, };
+
+export type Deliveries = { event_id: string, 
+/**
+ * `header`, `json_path` or `body_hash`.
+ */
+source: string, items: Array<Delivery>, };
 
 export type Retention = { 
 /**
@@ -205,4 +271,145 @@ code: string,
 /**
  * For people.
  */
-message: string, };
+message: string, 
+/**
+ * `bad_query`: the byte offset of the bad token in the query.
+ */
+position?: number, 
+/**
+ * `bad_query`: the bad token's length in bytes.
+ */
+length?: number, };
+
+export type CaptureRef = { id: number, endpoint_id: number, method: string, path: string, 
+/**
+ * Milliseconds since the Unix epoch.
+ */
+received_at: number, };
+
+export type ChangeArea = "method" | "path" | "query" | "header" | "body";
+
+export type ChangeKind = "added" | "removed" | "changed" | "type_changed" | "moved";
+
+export type Change = { area: ChangeArea, 
+/**
+ * Body: a JSON Pointer (`""` is the root). Query: the parameter name.
+ * Header: the lower-case name (`name#2` for its second occurrence).
+ */
+path: string, kind: ChangeKind, a: JsonValue | null, b: JsonValue | null, 
+/**
+ * The path or header looks like a per-delivery value (time, id, signature).
+ */
+volatile: boolean, };
+
+export type BodyDiffKind = "json" | "text" | "binary" | "empty";
+
+export type BodyDiff = { kind: BodyDiffKind, 
+/**
+ * The line diff, for text bodies (when one of them is not JSON).
+ */
+lines: Array<LineOp> | null, a_size: number, b_size: number, a_sha256: string, b_sha256: string, };
+
+export type DiffResult = { a: CaptureRef, b: CaptureRef, changes: Array<Change>, body: BodyDiff, 
+/**
+ * Volatile changes left out (`ignore_volatile`).
+ */
+hidden_volatile: number, };
+
+export type LineOpKind = "equal" | "added" | "removed";
+
+export type LineOp = { op: LineOpKind, a_line: number | null, b_line: number | null, text: string, };
+
+export type FieldStat = { 
+/**
+ * JSON Pointer; `*` for any array element.
+ */
+path: string, 
+/**
+ * The merge-tag path (`a.b`, `items[0].id`).
+ */
+tag_path: string, types: Array<string>, 
+/**
+ * How many captures have this path.
+ */
+count: number, examples: Array<JsonValue>, 
+/**
+ * The few values this path takes, when it looks like an enumeration.
+ */
+enum: Array<JsonValue> | null, 
+/**
+ * Not seen in the `since` capture or any before it.
+ */
+new_since: boolean, };
+
+export type FieldTable = { 
+/**
+ * Captures looked at.
+ */
+captures: number, 
+/**
+ * Of those, the ones with a JSON body.
+ */
+json_captures: number, fields: Array<FieldStat>, };
+
+export type RefField = { 
+/**
+ * Merge-tag path: `customer.email`, `items[0].id`, `query.source`.
+ */
+path: string, 
+/**
+ * `{{inboundWebhookRequest.customer.email}}`.
+ */
+tag: string, 
+/**
+ * `string`, `number`, `integer`, `boolean`, `null`, `object` or `array`.
+ */
+type: string, sample: JsonValue, };
+
+export type MappingReference = { endpoint_id: number, 
+/**
+ * The capture it was made from (null when imported).
+ */
+capture_id: number | null, created_at: number, fields: Array<RefField>, };
+
+export type SetReference = { capture_id: number, };
+
+export type Transform = { "op": "trim" } | { "op": "lower" } | { "op": "upper" } | { "op": "first_name" } | { "op": "last_name" } | { "op": "default", value: string, };
+
+export type MappingRule = { 
+/**
+ * The target field (`contact.email`).
+ */
+target: string, 
+/**
+ * A reference path (`customer.email`).
+ */
+source: string, transforms: Array<Transform>, };
+
+export type Mapping = { rules: Array<MappingRule>, };
+
+export type MappingExport = { 
+/**
+ * Format version: 1.
+ */
+hookbench_mapping: number, reference: Array<RefField>, rules: Array<MappingRule>, };
+
+export type PreviewValue = { target: string, source: string, value: JsonValue | null, error: string | null, };
+
+export type MappingPreview = { values: Array<PreviewValue>, };
+
+export type TypeChange = { path: string, expected: string, got: string, };
+
+export type MappingCheck = { 
+/**
+ * Reference fields the capture lacks.
+ */
+missing: Array<string>, 
+/**
+ * Reference fields that are null in the capture (and were not in the reference).
+ */
+null: Array<string>, type_changed: Array<TypeChange>, 
+/**
+ * Fields the reference does not have.
+ */
+new: Array<string>, };
