@@ -717,9 +717,10 @@ async function main() {
     assert((await byTest('query-error').textContent()).trim().length > 0, 'a message is shown');
     await byTest('query-error-token').waitFor();
     eq(await search.getAttribute('aria-invalid'), 'true', 'the box is marked invalid');
+    await shot(page, '22-query-error');
     await byTest('search-help-toggle').click();
     await byTest('search-help').waitFor();
-    await shot(page, '22-query-error-help');
+    await shot(page, '22b-search-help');
     await byTest('search-help-toggle').click();
     await search.fill('');
     await search.press('Enter');
@@ -743,6 +744,7 @@ async function main() {
     const prev = page.locator('[data-testid="preview-row"][data-target="email"]');
     await prev.waitFor();
     assert((await prev.textContent()).includes('ADA@EXAMPLE.COM'), `preview value (${await prev.textContent()})`);
+    await shot(page, '23b-mapping-preview');
     // A payload without contact.email.
     const missing = await anPost('/contacts', { type: 'ContactCreate', timestamp: '2026-12-03T12:10:00Z', contact: { name: 'Grace Hopper', tags: [] } });
     const badge = row(missing).locator('[data-testid="mapping-issues-badge"]');
