@@ -835,10 +835,11 @@ async function main() {
     };
     const textOf = (css) => exec('const el = document.querySelector(arguments[0]); return el ? el.textContent : null', [css]);
     const rowCount = () => exec('return document.querySelectorAll(\'[data-testid="capture-row"]\').length');
+    // Typed as a person types; an empty search is Esc (which clears the box and the search).
     const search = async (q) => {
       const box = await byTestid('search');
       await wd('POST', sess(`/element/${box}/clear`), {});
-      await wd('POST', sess(`/element/${box}/value`), { text: `${q}\uE007` });
+      await wd('POST', sess(`/element/${box}/value`), { text: q ? `${q}\uE007` : '\uE00C' });
     };
 
     // Diff.

@@ -37,6 +37,18 @@ describe('search with the query language', () => {
     expect(r.all('capture-row')).toHaveLength(2);
   });
 
+  it('searches what the box shows on Enter, even when it was set without an input event', async () => {
+    const engine = new FakeEngine();
+    withAnalysis(engine, [summary(1)]);
+    r = await renderApp(engine);
+    await search('method:POST');
+    const input = r.byTest('search') as HTMLInputElement;
+    input.value = ''; // as a WebDriver "clear" leaves it
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await settle();
+    expect(r.app.captures.query).toBe('');
+  });
+
   it('has a help popover whose examples search', async () => {
     const engine = new FakeEngine();
     withAnalysis(engine, [summary(1)]);
