@@ -804,6 +804,24 @@ async function main() {
     await byTest('schema-close').click();
   });
 
+  await step('dialect: a HighLevel marketplace payload is badged in the list and the inspector', async () => {
+    const id = await anPost('/marketplace', {
+      type: 'ContactCreate',
+      locationId: 'loc_e2e',
+      webhookId: 'wh_e2e_1',
+      appId: 'app_e2e',
+      timestamp: '2026-12-03T12:20:00Z',
+      id: 'c_1',
+      email: 'ada@example.com',
+    });
+    const badge = row(id).locator('[data-testid="dialect-badge"]');
+    await badge.waitFor();
+    eq((await badge.textContent()).trim(), 'HighLevel marketplace', 'dialect badge');
+    await row(id).click();
+    eq((await byTest('inspector-dialect').textContent()).trim(), 'HighLevel marketplace', 'dialect in the inspector');
+    await shot(page, '28-dialect');
+  });
+
   await step('without a session the UI says how to get one', async () => {
     await context.clearCookies();
     await page.reload();
