@@ -21,6 +21,9 @@
 //   1. IPC: get_preferences answers (theme, notifications, the endpoint selected
 //      in the UI); copy_text reaches the system clipboard (xclip); a plugin
 //      command (clipboard-manager read_text) is refused
+//   1b. Understanding payloads: two captures compared (a body change by its
+//      pointer), a field query and a bad one, a mapping reference and a later
+//      payload flagged, two deliveries with one webhook-id grouped (desktop-issue4.png)
 //   2. Settings: a fresh port and the Dark theme (desktop-settings.png), Save:
 //      the listener moved (API, top bar), the old port refuses, a request to the
 //      new one shows live, preferences.json keeps capture_addr and theme; RSS printed
@@ -809,6 +812,95 @@ async function main() {
   assert(!plugin.ok, `plugin:clipboard-manager|read_text was allowed; it answered ${JSON.stringify(plugin.value)}`);
   assert(/not allowed/i.test(plugin.reason), `plugin:clipboard-manager|read_text failed, but not as refused: ${plugin.reason}`);
   log(`get_preferences ok (theme ${prefs1.theme}, notifications ${prefs1.notifications}, last endpoint ${prefs1.last_endpoint_id}); copy_text reached the clipboard; read_text refused: "${plugin.reason}"`);
+
+  // ------------------------------------------------------------ 1b. understanding payloads
+  log('STEP 1b: diff, field query, mapping check and duplicates in the window');
+  {
+    const post = async (p, payload, headers = {}) => {
+      const r = await fetch(`${endpoint.url.replace(/\/+$/, '')}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert(r.status < 400, `POST ${p}: HTTP ${r.status}`);
+      const id = (await r.json()).capture_id;
+      await waitFor(`capture ${id} in the list`, 10_000, () => shown(`[data-testid="capture-row"][data-capture-id="${id}"]`));
+      return id;
+    };
+    const rowCss = (id) => `[data-testid="capture-row"][data-capture-id="${id}"]`;
+    const clickCss = async (css, what) => {
+      await waitFor(`${what} in the window`, 10_000, () => shown(css));
+      await click(await find(css), what);
+    };
+    const textOf = (css) => exec('const el = document.querySelector(arguments[0]); return el ? el.textContent : null', [css]);
+    const rowCount = () => exec('return document.querySelectorAll(\'[data-testid="capture-row"]\').length');
+    // Typed as a person types; an empty search is Esc (which clears the box and the search).
+    const search = async (q) => {
+      const box = await byTestid('search');
+      await wd('POST', sess(`/element/${box}/clear`), {});
+      await wd('POST', sess(`/element/${box}/value`), { text: q ? `${q}\uE007` : '\uE00C' });
+    };
+
+    // Diff.
+    const a = await post(`/contacts/${nonce}`, { type: 'ContactCreate', contact: { email: 'ada@example.com', name: 'Ada Lovelace' } });
+    const b = await post(`/contacts/${nonce}`, { type: 'ContactUpdate', contact: { email: 'ada@example.org', name: 'Ada Lovelace' } });
+    await clickCss('[data-testid="compare-toggle"]', 'Compare');
+    await clickCss(rowCss(a), `row ${a}`);
+    await clickCss(rowCss(b), `row ${b}`);
+    await clickCss('[data-testid="compare-show"]', 'Show diff');
+    await waitFor('the /contact/email change in the diff', 10_000, () =>
+      shown('[data-testid="diff-change"][data-area="body"][data-path="/contact/email"]'),
+    );
+    log(`diff of ${a} and ${b}: /contact/email changed`);
+    await clickCss('[data-testid="diff-close"]', 'Close diff');
+    await clickCss('[data-testid="compare-toggle"]', 'Compare (off)');
+
+    // Field query, and a bad one.
+    await search('body.type:ContactCreate');
+    await waitFor('only the ContactCreate row', 10_000, async () => (await rowCount()) === 1 && (await shown(rowCss(a))));
+    await search('(method:POST');
+    await waitShown('query-error');
+    assert(await shown('[data-testid="query-error-token"]'), 'the bad token is marked');
+    await search('');
+    await waitFor('the list without a search', 10_000, async () => (await rowCount()) >= 3 && !(await shown('[data-testid="query-error"]')));
+    log('field query: body.type:ContactCreate shows 1 row; a bad query is marked');
+
+    // Mapping reference and check.
+    await clickCss(rowCss(a), `row ${a}`);
+    await clickCss('[data-testid="tab-mapping"]', 'the Mapping tab');
+    await clickCss('[data-testid="use-as-reference"]', 'Use as mapping reference');
+    await waitShown('reference-fields');
+    const missing = await post(`/contacts/${nonce}`, { type: 'ContactCreate', contact: { name: 'Grace Hopper' } });
+    await waitFor('the mapping issues badge', 10_000, () => shown(`${rowCss(missing)} [data-testid="mapping-issues-badge"]`));
+    await clickCss(rowCss(missing), `row ${missing}`);
+    await clickCss('[data-testid="tab-check"]', 'the Mapping check tab');
+    await waitShown('check-missing');
+    const miss = String(await textOf('[data-testid="check-missing"]'));
+    assert(/contact[./]email/.test(miss), `the missing path is listed: ${miss}`);
+    log(`mapping check: capture ${missing} is flagged, missing ${miss.trim()}`);
+
+    // Duplicates.
+    await clickCss('[data-testid="open-event-id"]', 'Event id');
+    await waitShown('event-id-dialog');
+    if (await shown('[data-testid="event-id-preset"][data-name="webhook-id"]')) {
+      await clickCss('[data-testid="event-id-preset"][data-name="webhook-id"]', 'the webhook-id preset');
+    } else {
+      await clickCss('[data-testid="event-id-custom"]', 'Another field');
+      await typeInto(await waitShown('event-id-name'), 'webhook-id');
+    }
+    await clickCss('[data-testid="event-id-save"]', 'Save event id');
+    await waitFor('the event id dialog to close', 10_000, async () => !(await shown('[data-testid="event-id-dialog"]')));
+    const d1 = await post(`/events/${nonce}`, { type: 'OrderPaid' }, { 'webhook-id': `msg_${nonce}` });
+    const d2 = await post(`/events/${nonce}`, { type: 'OrderPaid' }, { 'webhook-id': `msg_${nonce}` });
+    await waitFor('the duplicate badge', 10_000, () => shown(`${rowCss(d2)} [data-testid="duplicate-badge"]`));
+    await clickCss(rowCss(d2), `row ${d2}`);
+    await clickCss('[data-testid="tab-deliveries"]', 'the Deliveries tab');
+    await waitFor('2 deliveries', 10_000, async () => (await exec('return document.querySelectorAll(\'[data-testid="delivery"]\').length')) === 2);
+    const shot4 = path.join(SHOTS, 'desktop-issue4.png');
+    log(`duplicates: ${d2} is a retry of ${d1}, 2 deliveries; screenshot ${path.relative(process.cwd(), shot4)} (${await screenshot(shot4)} bytes)`);
+    await clickCss('[data-testid="tab-overview"]', 'the Overview tab');
+  }
 
   // ------------------------------------------------------------ 2. settings
   log('STEP 2: settings dialog: a new port, the Dark theme');

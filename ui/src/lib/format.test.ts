@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Endpoint, Info } from './api/types';
 import {
+  dialectLabel,
+  formatInterval,
   captureFullUrl,
   curlExample,
   displayPath,
@@ -120,5 +122,25 @@ describe('URLs', () => {
     expect(cmd).toContain("-H 'Content-Type: application/json'");
     const body = /-d '(.*)'$/.exec(cmd)?.[1];
     expect(JSON.parse(body ?? '')).toEqual({ event: 'hello', data: { id: 1, email: 'ada@example.com' } });
+  });
+});
+
+describe('formatInterval', () => {
+  it('says how long after the previous delivery, in human units', () => {
+    expect(formatInterval(0)).toBe('at once');
+    expect(formatInterval(850)).toBe('850 ms later');
+    expect(formatInterval(12_400)).toBe('12 s later');
+    expect(formatInterval(59_600)).toBe('1 min later');
+    expect(formatInterval(10 * 60_000)).toBe('10 min later');
+    expect(formatInterval(60 * 60_000)).toBe('1 h later');
+    expect(formatInterval(125 * 60_000)).toBe('2 h 5 min later');
+    expect(formatInterval(86_400_000)).toBe('1 day later');
+    expect(formatInterval(3 * 86_400_000)).toBe('3 days later');
+    expect(formatInterval(-5)).toBe('—');
+  });
+
+  it('names the HighLevel dialects', () => {
+    expect(dialectLabel('highlevel-marketplace')).toBe('HighLevel marketplace');
+    expect(dialectLabel('highlevel-workflow')).toBe('HighLevel workflow');
   });
 });

@@ -94,3 +94,27 @@ export function displayPath(path: string): string {
   if (!m) return path;
   return m[1] ?? '/';
 }
+
+/** The time between two deliveries, for people: `at once`, `850 ms later`, `12 s later`, `10 min later`, `2 h 5 min later`, `3 days later`. */
+export function formatInterval(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1) return 'at once';
+  if (ms < 1000) return `${Math.round(ms)} ms later`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s later`;
+  const m = Math.round(ms / 60_000);
+  if (m < 60) return `${m} min later`;
+  const totalMin = Math.round(ms / 60_000);
+  const h = Math.floor(totalMin / 60);
+  const rest = totalMin % 60;
+  if (h < 24) return rest ? `${h} h ${rest} min later` : `${h} h later`;
+  const d = Math.round(ms / 86_400_000);
+  return `${d} ${d === 1 ? 'day' : 'days'} later`;
+}
+
+/** The label of a sender's dialect. */
+export function dialectLabel(d: string): string {
+  if (d === 'highlevel-marketplace') return 'HighLevel marketplace';
+  if (d === 'highlevel-workflow') return 'HighLevel workflow';
+  return d;
+}

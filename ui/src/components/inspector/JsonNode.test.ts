@@ -19,7 +19,7 @@ function render(value: unknown) {
 
 describe('<JsonNode>', () => {
   const payload = {
-    customer: { email: 'ada@example.com', 'first name': 'Ada' },
+    customer: { email: 'ada@example.com', 'first name': 'Ada', 'last-name': 'Lovelace' },
     items: [{ sku: 'A-1', qty: 2 }],
     paid: true,
     coupon: null,
@@ -33,6 +33,7 @@ describe('<JsonNode>', () => {
       'customer',
       'customer.email',
       'customer["first name"]',
+      'customer["last-name"]',
       'items',
       'items[0]',
       'items[0].sku',
@@ -48,10 +49,23 @@ describe('<JsonNode>', () => {
   it('offers copy path and copy value on nodes', () => {
     const el = render(payload);
     const buttons = Array.from(el.querySelectorAll('[data-path="items[0].sku"] > .line button')).map((b) => b.textContent?.trim());
-    expect(buttons).toEqual(['copy path', 'copy value']);
+    expect(buttons).toEqual(['copy path', 'copy merge tag', 'copy value']);
     expect(el.querySelector('[data-path="items[0].sku"] > .line button')?.getAttribute('title')).toBe(
       'Copy the path items[0].sku',
     );
+  });
+
+  it('offers the merge tag of each node, escaping keys that are not identifiers', () => {
+    const el = render(payload);
+    const tag = (path: string) =>
+      el.querySelector(`[data-path='${path}'] > .line [data-testid="copy-merge-tag"]`)?.getAttribute('title');
+    expect(tag('customer.email')).toBe('Copy the merge tag {{inboundWebhookRequest.customer.email}}');
+    expect(tag('customer["first name"]')).toBe('Copy the merge tag {{inboundWebhookRequest.customer["first name"]}}');
+    expect(tag('items[0].sku')).toBe('Copy the merge tag {{inboundWebhookRequest.items[0].sku}}');
+    // A hyphenated key: quoted in the path, dotted in the tag (as the engine writes tags).
+    expect(tag('customer["last-name"]')).toBe('Copy the merge tag {{inboundWebhookRequest.customer.last-name}}');
+    // The root has no path, so no tag.
+    expect(el.querySelector('[data-path=""] > .line [data-testid="copy-merge-tag"]')).toBeNull();
   });
 
   it('collapses and expands a container', () => {
@@ -61,7 +75,7 @@ describe('<JsonNode>', () => {
     twisty?.click();
     flushSync();
     expect(el.querySelector('[data-path="customer.email"]')).toBeNull();
-    expect(el.querySelector('[data-path="customer"] .collapsed')?.textContent).toBe('{2 keys}');
+    expect(el.querySelector('[data-path="customer"] .collapsed')?.textContent).toBe('{3 keys}');
     el.querySelector<HTMLButtonElement>('[data-path="customer"] .collapsed')?.click();
     flushSync();
     expect(el.querySelector('[data-path="customer.email"]')).not.toBeNull();

@@ -7,12 +7,29 @@ import type {
   CapturePatch,
   CaptureQuery,
   CaptureSummary,
+  Deliveries,
+  DiffResult,
   Endpoint,
   EndpointList,
+  EventIdConfig,
+  EventIdSource,
+  FieldTable,
   Info,
   ListenerChange,
   ListenerStatus,
+  Mapping,
+  MappingExport,
+  MappingPreview,
+  MappingReference,
+  NewSavedFilter,
+  SavedFilter,
 } from './types';
+
+/** Where in a search query the engine stopped understanding it (UTF-8 byte offset and length). */
+export interface QuerySpan {
+  position: number;
+  length: number;
+}
 
 /** An error the UI can show as it is: `message` is always readable. */
 export class ApiError extends Error {
@@ -20,12 +37,15 @@ export class ApiError extends Error {
   readonly status: number;
   /** The engine's error code (`not_found`, `conflict`…), or `network` / `bad_response`. */
   readonly code: string;
+  /** For `bad_query`: the bad token in the query. */
+  readonly span: QuerySpan | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, span: QuerySpan | null = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.span = span;
   }
 
   /** No (valid) session: the user has to open the link the engine printed. */
@@ -47,9 +67,14 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   if (text) {
     try {
       const body = JSON.parse(text) as unknown;
-      const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+      const err = (body as { error?: { code?: unknown; message?: unknown; position?: unknown; length?: unknown } } | null)
+        ?.error;
       if (err && typeof err.message === 'string' && err.message) {
-        return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'error', err.message);
+        const span =
+          typeof err.position === 'number' && typeof err.length === 'number'
+            ? { position: err.position, length: err.length }
+            : null;
+        return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'error', err.message, span);
       }
     } catch {
       // Not JSON: use the text below.
@@ -105,8 +130,8 @@ export class ApiClient {
     }
   }
 
-  private async empty(method: string, path: string): Promise<void> {
-    await this.send(method, path);
+  private async empty(method: string, path: string, body?: unknown): Promise<void> {
+    await this.send(method, path, body);
   }
 
   info(): Promise<Info> {
@@ -181,7 +206,111 @@ export class ApiClient {
     return this.json('PUT', '/listener', change);
   }
 
+  // ---- diff, schema ------------------------------------------------------
+
+  /** The changes from capture `a` to capture `b`. */
+  diff(a: number, b: number, ignoreVolatile = false, signal?: AbortSignal): Promise<DiffResult> {
+    const p = new URLSearchParams({ a: String(a), b: String(b) });
+    if (ignoreVolatile) p.set('ignore_volatile', 'true');
+    return this.json('GET', `/diff?${p}`, undefined, signal);
+  }
+
+  /** The fields seen in the JSON bodies of an endpoint's captures (those matching `q`). */
+  fields(endpointId: number, opts: { q?: string; since?: number } = {}, signal?: AbortSignal): Promise<FieldTable> {
+    return this.json('GET', `/endpoints/${endpointId}/fields${qs({ q: opts.q, since: opts.since })}`, undefined, signal);
+  }
+
+  /** Link to the inferred JSON Schema (draft 2020-12) of an endpoint's JSON bodies. */
+  schemaUrl(endpointId: number, q?: string): string {
+    return this.url(`/endpoints/${endpointId}/schema${qs({ q })}`);
+  }
+
+  // ---- mapping references ------------------------------------------------
+
+  /** The endpoint's mapping reference; null when it has none. */
+  async getMappingReference(endpointId: number): Promise<MappingReference | null> {
+    try {
+      return await this.json<MappingReference>('GET', `/endpoints/${endpointId}/mapping-reference`);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404 && e.code === 'not_found') return null;
+      throw e;
+    }
+  }
+
+  setMappingReference(endpointId: number, captureId: number): Promise<MappingReference> {
+    return this.json('PUT', `/endpoints/${endpointId}/mapping-reference`, { capture_id: captureId });
+  }
+
+  clearMappingReference(endpointId: number): Promise<void> {
+    return this.empty('DELETE', `/endpoints/${endpointId}/mapping-reference`);
+  }
+
+  getMapping(endpointId: number): Promise<Mapping> {
+    return this.json('GET', `/endpoints/${endpointId}/mapping`);
+  }
+
+  putMapping(endpointId: number, mapping: Mapping): Promise<Mapping> {
+    return this.json('PUT', `/endpoints/${endpointId}/mapping`, mapping);
+  }
+
+  /** Link that downloads the reference and rules as one JSON document. */
+  mappingExportUrl(endpointId: number): string {
+    return this.url(`/endpoints/${endpointId}/mapping/export`);
+  }
+
+  exportMapping(endpointId: number): Promise<MappingExport> {
+    return this.json('GET', `/endpoints/${endpointId}/mapping/export`);
+  }
+
+  /** Imports an exported document; a refused one is a 422 `invalid_mapping` with the reason. */
+  async importMapping(endpointId: number, doc: unknown): Promise<void> {
+    await this.send('POST', `/endpoints/${endpointId}/mapping/import`, doc);
+  }
+
+  previewMapping(endpointId: number, captureId: number): Promise<MappingPreview> {
+    return this.json('GET', `/endpoints/${endpointId}/mapping/preview${qs({ capture_id: captureId })}`);
+  }
+
+  // ---- saved filters, event ids, deliveries ---------------------------------
+
+  async listFilters(endpointId: number): Promise<SavedFilter[]> {
+    const body = await this.json<SavedFilter[] | { items: SavedFilter[] }>('GET', `/endpoints/${endpointId}/filters`);
+    return Array.isArray(body) ? body : body.items;
+  }
+
+  createFilter(endpointId: number, filter: NewSavedFilter): Promise<SavedFilter> {
+    return this.json('POST', `/endpoints/${endpointId}/filters`, filter);
+  }
+
+  deleteFilter(endpointId: number, filterId: number): Promise<void> {
+    return this.empty('DELETE', `/endpoints/${endpointId}/filters/${filterId}`);
+  }
+
+  getEventId(endpointId: number): Promise<EventIdConfig> {
+    return this.json('GET', `/endpoints/${endpointId}/event-id`);
+  }
+
+  /** Sets where the endpoint's event id comes from (null: the body's SHA-256). */
+  setEventId(endpointId: number, source: EventIdSource | null): Promise<EventIdConfig> {
+    return this.json('PUT', `/endpoints/${endpointId}/event-id`, { source });
+  }
+
+  /** Every delivery of a capture's event on its endpoint, oldest first. */
+  deliveries(captureId: number, signal?: AbortSignal): Promise<Deliveries> {
+    return this.json('GET', `/captures/${captureId}/deliveries`, undefined, signal);
+  }
+
   eventsUrl(): string {
     return this.url('/events');
   }
+}
+
+/** `?a=1&b=x` from the defined values ('' when none). */
+function qs(params: Record<string, string | number | undefined>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== '') p.set(k, String(v));
+  }
+  const s = p.toString();
+  return s ? `?${s}` : '';
 }

@@ -6,13 +6,64 @@
 // the rest of the UI imports from one place, and adds the few client-side
 // types the engine does not define (query parameters, the event map).
 
-import type { CaptureSummary, Endpoint, ListenerStatus, PatchCapture } from './bindings';
+import type { CaptureAnalysis, SummaryAnalysis } from './analysis';
+import type {
+  Capture as BaseCapture,
+  CapturePage as BaseCapturePage,
+  CaptureSummary as BaseCaptureSummary,
+  Endpoint,
+  ListenerStatus,
+  PatchCapture,
+} from './bindings';
+
+export type {
+  BadQuery,
+  BodyDiff,
+  BodyDiffKind,
+  CaptureAnalysis,
+  CaptureRef,
+  Change,
+  ChangeArea,
+  ChangeKind,
+  Deliveries,
+  Delivery,
+  DeliverySource,
+  Dialect,
+  DiffResult,
+  EventIdConfig,
+  EventIdKind,
+  EventIdPreset,
+  EventIdSource,
+  FieldStat,
+  FieldTable,
+  LineOp,
+  LineOpKind,
+  Mapping,
+  MappingCheck,
+  MappingExport,
+  MappingPreview,
+  MappingReference,
+  MappingRule,
+  NewSavedFilter,
+  PreviewValue,
+  RefField,
+  RefFieldType,
+  SavedFilter,
+  SavedFilterList,
+  SetReference,
+  SummaryAnalysis,
+  Transform,
+  TypeChange,
+} from './analysis';
+
+/** A list row: the engine's, with what issue 4 adds (optional: an older engine leaves it out). */
+export type CaptureSummary = BaseCaptureSummary & SummaryAnalysis;
+/** A capture's detail, with the mapping check, event id, duplicate and dialect. */
+export type Capture = BaseCapture & CaptureAnalysis;
+export type CapturePage = Omit<BaseCapturePage, 'items'> & { items: CaptureSummary[] };
 
 export type {
   BodyKind,
-  Capture,
-  CapturePage,
-  CaptureSummary,
   CreateEndpoint,
   Decoded,
   Endpoint,

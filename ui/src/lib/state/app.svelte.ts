@@ -4,8 +4,15 @@ import type { CaptureSummary, Info, ListenerChange, ListenerStatus, Preferences,
 import { DEFAULT_PREFERENCES, platform as pagePlatform, type Platform } from '../platform';
 import { applyTheme } from '../theme';
 import { CaptureListState } from './captures.svelte';
+import { DiffState } from './diff.svelte';
 import { EndpointsState } from './endpoints.svelte';
+import { FiltersState } from './filters.svelte';
 import { InspectorState } from './inspector.svelte';
+import { MappingState } from './mapping.svelte';
+import { SchemaState } from './schema.svelte';
+
+/** What the right-hand pane shows: the open capture, a diff of two, or an endpoint's schema. */
+export type View = 'capture' | 'diff' | 'schema';
 
 export type Phase = 'loading' | 'ready' | 'unauthorized' | 'failed';
 
@@ -49,7 +56,16 @@ export class AppState {
   readonly endpoints: EndpointsState;
   readonly captures: CaptureListState;
   readonly inspector: InspectorState;
+  readonly diff: DiffState;
+  readonly filters: FiltersState;
+  readonly schema: SchemaState;
+  readonly mapping: MappingState;
   readonly platform: Platform;
+
+  /** What the right-hand pane shows. */
+  view = $state<View>('capture');
+  /** The event-id dialog is open (for the selected endpoint). */
+  eventIdOpen = $state(false);
 
   phase = $state<Phase>('loading');
   failure = $state<string | null>(null);
@@ -82,6 +98,10 @@ export class AppState {
     this.endpoints = new EndpointsState(api);
     this.captures = new CaptureListState(api);
     this.inspector = new InspectorState(api);
+    this.diff = new DiffState(api);
+    this.filters = new FiltersState(api);
+    this.schema = new SchemaState(api);
+    this.mapping = new MappingState(api);
   }
 
   async start(): Promise<void> {
@@ -301,7 +321,13 @@ export class AppState {
 
   /** Shows endpoint `id`; `remember`: the user chose it (it is shown first next time). */
   async selectEndpoint(id: number, remember = true): Promise<void> {
-    if (this.endpoints.selectedId !== id) this.inspector.close();
+    if (this.endpoints.selectedId !== id) {
+      this.inspector.close();
+      this.diff.close();
+      this.diff.setComparing(false);
+      this.view = 'capture';
+      void this.filters.load(id);
+    }
     this.endpoints.selectedId = id;
     if (remember) void this.rememberEndpoint(id);
     await this.captures.load(id, this.captures.query);
@@ -320,6 +346,76 @@ export class AppState {
   async search(q: string): Promise<void> {
     if (q === this.captures.query) return;
     await this.captures.load(this.endpoints.selectedId, q);
+  }
+
+  /** Opens capture `id` in the inspector (leaving a diff or schema view). */
+  openCapture(id: number): Promise<void> {
+    this.view = 'capture';
+    return this.inspector.open(id);
+  }
+
+  /** Diffs capture `a` (older) with capture `b` in the right-hand pane. */
+  async showDiff(a: number, b: number): Promise<void> {
+    this.view = 'diff';
+    await this.diff.show(a, b);
+  }
+
+  /** Diffs the two captures picked in compare mode. */
+  async showPickedDiff(): Promise<void> {
+    const [x, y] = this.diff.picked;
+    if (x === undefined || y === undefined) return;
+    await this.showDiff(Math.min(x, y), Math.max(x, y));
+  }
+
+  /** Diffs capture `id` with the next older capture of its endpoint in the list. */
+  async compareWithPrevious(id: number): Promise<void> {
+    const prev = this.captures.olderThan(id);
+    if (!prev) {
+      this.notify(new Error('There is no older capture in the list to compare with'));
+      return;
+    }
+    await this.showDiff(prev.id, id);
+  }
+
+  /** Shows the selected endpoint's fields (from the captures the search shows, if any). */
+  async showSchema(): Promise<void> {
+    const id = this.endpoints.selectedId;
+    if (id === null) return;
+    this.view = 'schema';
+    const q = this.captures.queryError ? '' : this.captures.query;
+    await this.schema.load(id, q, null);
+  }
+
+  /** Back from a diff or schema to the open capture. */
+  closeView(): void {
+    this.view = 'capture';
+    this.diff.close();
+  }
+
+  /**
+   * Makes capture `captureId` the mapping reference of its endpoint, asking
+   * first when it replaces another capture. True when it was set.
+   */
+  async useAsReference(endpointId: number, captureId: number): Promise<boolean> {
+    if (this.mapping.endpointId !== endpointId || !this.mapping.loaded) await this.mapping.load(endpointId, true);
+    const cur = this.mapping.reference;
+    if (cur && cur.capture_id === captureId) return true;
+    if (cur) {
+      const ok = await this.confirm({
+        title: 'Replace the mapping reference?',
+        text: `${cur.capture_id === null ? 'An imported reference' : `Capture #${cur.capture_id}`} is this endpoint's reference now. Capture #${captureId} takes its place, and every capture of the endpoint is checked against it again.`,
+        confirmLabel: 'Replace',
+      });
+      if (!ok) return false;
+    }
+    try {
+      await this.mapping.useAsReference(endpointId, captureId);
+      this.notify(`Capture #${captureId} is the mapping reference`, 'info');
+      return true;
+    } catch (e) {
+      this.notify(e);
+      return false;
+    }
   }
 
   private onEndpointGone(id: number): void {
@@ -357,6 +453,7 @@ export class AppState {
       await this.api.deleteCapture(id);
       this.captures.onDeleted(id);
       if (this.inspector.id === id) this.inspector.close();
+      this.diff.picked = this.diff.picked.filter((x) => x !== id);
     } catch (e) {
       this.notify(e);
     }

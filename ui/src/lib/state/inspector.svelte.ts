@@ -1,14 +1,24 @@
 import { ApiError, type ApiClient } from '../api/client';
 import type { Capture, CaptureSummary } from '../api/types';
 
-export type InspectorTab = 'overview' | 'headers' | 'query' | 'body' | 'notes';
-export const TABS: { id: InspectorTab; label: string }[] = [
+export type InspectorTab = 'overview' | 'headers' | 'query' | 'body' | 'notes' | 'check' | 'deliveries' | 'mapping';
+export const TABS: { id: InspectorTab; label: string; title?: string }[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'headers', label: 'Headers' },
   { id: 'query', label: 'Query' },
   { id: 'body', label: 'Body' },
   { id: 'notes', label: 'Notes' },
+  { id: 'mapping', label: 'Mapping', title: 'Mapping reference and field mapping of the endpoint' },
+  { id: 'check', label: 'Check', title: 'Mapping check: this capture against the reference' },
+  { id: 'deliveries', label: 'Deliveries', title: 'Every delivery of this event' },
 ];
+
+/** Missing, null and type-changed fields of a mapping check (what list rows count). */
+export function mappingIssues(c: Pick<Capture, 'mapping_check'>): number | null {
+  const m = c.mapping_check;
+  if (!m) return null;
+  return m.missing.length + m.null.length + m.type_changed.length;
+}
 
 /** The capture open in the inspector. */
 export class InspectorState {
@@ -55,10 +65,29 @@ export class InspectorState {
     this.gone = false;
   }
 
-  /** Star, note and tags changed (here or elsewhere). */
+  /**
+   * Star, note and tags changed (here or elsewhere), or the engine's checks
+   * finished: a new mapping check or duplicate link is fetched with the detail.
+   */
   onUpdated(s: CaptureSummary): void {
-    if (this.capture && this.capture.id === s.id) {
-      this.capture = { ...this.capture, starred: s.starred, tags: s.tags };
+    const c = this.capture;
+    if (!c || c.id !== s.id) return;
+    this.capture = { ...c, starred: s.starred, tags: s.tags };
+    const issues = s.mapping_issues;
+    const checkChanged = issues !== undefined && (issues ?? null) !== mappingIssues(c);
+    const dupChanged = s.duplicate_of !== undefined && (s.duplicate_of ?? null) !== (c.duplicate_of ?? null);
+    if (checkChanged || dupChanged) void this.reload();
+  }
+
+  /** Fetches the open capture again, keeping it shown meanwhile. */
+  async reload(): Promise<void> {
+    const id = this.id;
+    if (id === null || this.loading) return;
+    try {
+      const c = await this.api.getCapture(id);
+      if (this.id === id) this.capture = c;
+    } catch {
+      // Kept as shown; a deletion arrives as its own event.
     }
   }
 
