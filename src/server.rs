@@ -121,9 +121,11 @@ impl Server {
         let durability = opts.durability;
         let events = Events::default();
         let publisher = events.clone();
-        let on_ingested: OnIngested = Arc::new(move |r: &Record| {
+        let on_ingested: OnIngested = Arc::new(move |r: &Record, duplicate_of: Option<i64>| {
             if publisher.has_subscribers() {
-                publisher.publish(Event::CaptureCreated(r.capture.summary(r.id, r.sent.status)));
+                let mut summary = r.capture.summary(r.id, r.sent.status);
+                summary.duplicate_of = duplicate_of;
+                publisher.publish(Event::CaptureCreated(summary));
             }
         });
         let store = tokio::task::spawn_blocking(move || Store::open(&db_path, durability, on_ingested))

@@ -26,8 +26,9 @@ pub fn event_config(conn: &Connection, endpoint_id: i64) -> Result<EventIdConfig
     Ok(EventIdConfig { source: event_source(conn, endpoint_id)?, presets: event_id::presets() })
 }
 
-/// Record the event id of a capture just inserted (in the same transaction).
-pub fn record_event_id(conn: &Connection, id: i64, c: &NewCapture) -> Result<(), StoreError> {
+/// Record the event id of a capture just inserted (in the same transaction);
+/// returns the first earlier delivery of the same event on its endpoint.
+pub fn record_event_id(conn: &Connection, id: i64, c: &NewCapture) -> Result<Option<i64>, StoreError> {
     let source = match event_source(conn, c.endpoint_id) {
         Ok(s) => s,
         // The endpoint went away: the capture insert already failed on it.
@@ -41,7 +42,12 @@ pub fn record_event_id(conn: &Connection, id: i64, c: &NewCapture) -> Result<(),
          VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![id, c.endpoint_id, event_id, kind])?;
-    Ok(())
+    Ok(conn
+        .prepare_cached(
+            "SELECT min(capture_id) FROM capture_event_ids
+             WHERE endpoint_id = ?1 AND event_id = ?2 AND capture_id < ?3",
+        )?
+        .query_row(params![c.endpoint_id, event_id, id], |r| r.get(0))?)
 }
 
 /// Change an endpoint's event-id source and recompute the event ids of its captures.

@@ -1169,7 +1169,7 @@ mod tests {
             let store = crate::store::Store::open(
                 &dir.path().join("t.db"),
                 crate::store::Durability::Process,
-                std::sync::Arc::new(|_| {}),
+                std::sync::Arc::new(|_, _| {}),
             )
             .unwrap();
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -1187,6 +1187,7 @@ mod tests {
                         &c,
                         &crate::model::SentResponse { status: 200, headers: vec![], body: String::new() },
                     )
+                    .map(drop)
                 }))
                 .unwrap();
             }

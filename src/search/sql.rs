@@ -235,7 +235,7 @@ mod tests {
             use crate::store::{Durability, Store, journal, queries};
             let dir = tempfile::tempdir().unwrap();
             let db = dir.path().join("t.db");
-            let store = Store::open(&db, Durability::Process, std::sync::Arc::new(|_| {})).unwrap();
+            let store = Store::open(&db, Durability::Process, std::sync::Arc::new(|_, _| {})).unwrap();
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             let bodies: [&[u8]; 8] = [
             br#"{"type":"ContactCreate","email":"Jane@ACME.com","amount":120}"#,
@@ -264,13 +264,14 @@ mod tests {
                         &c,
                         &crate::model::SentResponse { status: 200, headers: vec![], body: String::new() },
                     )
+                    .map(drop)
                 }))
                 .unwrap();
             }
             rt.block_on(store.close());
             drop(store);
             // Reopened, the writer indexes what it finds; wait for it.
-            let store = Store::open(&db, Durability::Process, std::sync::Arc::new(|_| {})).unwrap();
+            let store = Store::open(&db, Durability::Process, std::sync::Arc::new(|_, _| {})).unwrap();
             for _ in 0..500 {
                 if store.read_blocking(queries::indexed_upto).unwrap() >= bodies.len() as i64 {
                     return (store, dir);

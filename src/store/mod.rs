@@ -386,7 +386,7 @@ mod tests {
     use super::*;
 
     fn open(dir: &Path) -> Store {
-        Store::open(&dir.join("t.db"), Durability::Process, Arc::new(|_| {})).unwrap()
+        Store::open(&dir.join("t.db"), Durability::Process, Arc::new(|_, _| {})).unwrap()
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -114,12 +114,14 @@ impl NewCapture {
     }
 }
 
+/// Insert a capture; returns the first earlier delivery of the same event on
+/// its endpoint, if this is a repeat (the list row's `duplicate_of`).
 pub fn insert_capture(
     conn: &Connection,
     id: i64,
     c: &NewCapture,
     resp: &SentResponse,
-) -> Result<(), StoreError> {
+) -> Result<Option<i64>, StoreError> {
     conn.prepare_cached(
         "INSERT INTO captures (id, endpoint_id, received_at, method, path, query, http_version,
             remote_addr, headers, header_source, content_type, body_size, body_sha256, body,
@@ -150,8 +152,7 @@ pub fn insert_capture(
         resp.body,
         c.dialect().map(|d| d.as_str()),
     ])?;
-    crate::search::db::record_event_id(conn, id, c)?;
-    Ok(())
+    crate::search::db::record_event_id(conn, id, c)
 }
 
 /// The highest capture id ever stored (deleted ones included).

@@ -19,8 +19,9 @@ use tokio::sync::{oneshot, watch};
 use super::journal::Record;
 use super::{StoreError, queries};
 
-/// Called for each capture once it is committed to SQLite.
-pub type OnIngested = Arc<dyn Fn(&Record) + Send + Sync>;
+/// Called for each capture once it is committed to SQLite, with the first
+/// earlier delivery of the same event when it is a repeat.
+pub type OnIngested = Arc<dyn Fn(&Record, Option<i64>) + Send + Sync>;
 
 /// State only the writer touches.
 pub struct WriterState {
@@ -29,6 +30,8 @@ pub struct WriterState {
     ingested: watch::Sender<i64>,
     /// Journaled captures not yet committed here, in id order.
     pending: Vec<Record>,
+    /// What inserting `pending` found of each: an earlier delivery, if any.
+    pending_duplicate_of: Vec<Option<i64>>,
     ingest_retry_at: Instant,
     on_ingested: OnIngested,
     retention_due: Instant,
@@ -53,6 +56,7 @@ impl WriterState {
             ingested_upto: max_id,
             ingested,
             pending: Vec::new(),
+            pending_duplicate_of: Vec::new(),
             ingest_retry_at: Instant::now(),
             on_ingested,
             retention_due: Instant::now(),
@@ -259,16 +263,19 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
 /// Insert the pending captures in the current transaction. Returns false (and
 /// leaves nothing behind) if that failed; they are tried again later.
 fn ingest(conn: &Connection, state: &mut WriterState) -> bool {
+    let mut duplicate_of = Vec::with_capacity(state.pending.len());
     let result = in_savepoint(conn, |c| {
+        duplicate_of.clear();
         for r in &state.pending {
             match queries::insert_capture(c, r.id, &r.capture, &r.sent) {
-                Ok(()) => {}
+                Ok(dup) => duplicate_of.push(dup),
                 // Already there (a retry after a partial failure), or its
                 // endpoint was deleted meanwhile: nothing to insert.
                 Err(StoreError::Sqlite(e))
                     if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
                 {
                     tracing::debug!(id = r.id, error = %e, "journaled capture skipped");
+                    duplicate_of.push(None);
                 }
                 Err(e) => return Err(e),
             }
@@ -276,7 +283,10 @@ fn ingest(conn: &Connection, state: &mut WriterState) -> bool {
         Ok(())
     });
     match result {
-        Ok(()) => true,
+        Ok(()) => {
+            state.pending_duplicate_of = duplicate_of;
+            true
+        }
         Err(e) => {
             tracing::error!(error = %e, pending = state.pending.len(), "captures not yet in the database; retrying");
             state.ingest_retry_at = Instant::now() + INGEST_RETRY;
@@ -346,8 +356,9 @@ fn commit_batch(conn: &Connection, state: &mut WriterState, jobs: Vec<Job>, rete
     if ingesting {
         if commit.is_ok() {
             let records = std::mem::take(&mut state.pending);
-            for r in &records {
-                (state.on_ingested)(r);
+            let duplicate_of = std::mem::take(&mut state.pending_duplicate_of);
+            for (i, r) in records.iter().enumerate() {
+                (state.on_ingested)(r, duplicate_of.get(i).copied().flatten());
             }
             if let Some(last) = records.last() {
                 state.ingested_upto = state.ingested_upto.max(last.id);

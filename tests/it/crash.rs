@@ -155,8 +155,9 @@ fn check_snapshot(data_dir: &Path, into: &Path, endpoint: i64, answered: &[Sent]
         }
     }
     let db = into.join("hookbench.db");
-    let store = hookbench::store::Store::open(&db, hookbench::store::Durability::Process, Arc::new(|_| {}))
-        .unwrap_or_else(|e| panic!("recovering {}: {e}", db.display()));
+    let store =
+        hookbench::store::Store::open(&db, hookbench::store::Durability::Process, Arc::new(|_, _| {}))
+            .unwrap_or_else(|e| panic!("recovering {}: {e}", db.display()));
     drop(store);
     check_database(&db, endpoint, answered);
 }

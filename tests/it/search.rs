@@ -282,6 +282,32 @@ const MARKETPLACE: &str = r#"{"type":"ContactCreate","locationId":"ve9EPM428h8vS
   "email":"JohnDeo@gmail.com","firstName":"John","lastName":"Deo","tags":["vip"],"dateAdded":"2026-11-02T10:00:00.000Z",
   "webhookId":"7d8f3a2e-1c4b-4f5a-9e6d-2b1a0c9d8e7f","timestamp":"2026-11-02T10:00:00.000Z"}"#;
 
+#[tokio::test]
+async fn a_repeated_delivery_is_announced_live_with_its_first_delivery() {
+    let hb = Hookbench::start().await;
+    let (ep, url) = hb.create_endpoint("live dupes").await;
+    let (status, _) = hb
+        .call(
+            Method::PUT,
+            &format!("/endpoints/{ep}/event-id"),
+            Some(json!({ "source": { "kind": "header", "name": "webhook-id" } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut events = EventStream::open(&hb).await;
+    let ct = "application/json";
+    let (first, _) = send(&url, "POST", &[("webhook-id", "msg_live")], ct, r#"{"n":1}"#).await;
+    let created = events.next_named("capture.created").await;
+    assert_eq!((created["id"].as_i64(), &created["duplicate_of"]), (Some(first), &Value::Null));
+    let (retry, _) = send(&url, "POST", &[("webhook-id", "msg_live")], ct, r#"{"n":2}"#).await;
+    let created = events.next_named("capture.created").await;
+    assert_eq!(
+        (created["id"].as_i64(), created["duplicate_of"].as_i64()),
+        (Some(retry), Some(first)),
+        "the live row of a retry links its first delivery"
+    );
+}
+
 const WORKFLOW: &str = r#"{"contact_id":"uBB0M7Kf2GSHZOsUTz3V","first_name":"Maria","last_name":"Silva",
   "full_name":"Maria Silva","email":"maria@example.com","tags":"knobler-captura","date_created":"2026-08-04T14:53:09.703Z",
   "location":{"name":"Knobler","id":"Xb7kP0aL2mN4qR6sT8uV"},"workflow":{"id":"5a1c","name":"Tag added"},

@@ -228,7 +228,7 @@ pub fn run(opts: &BenchOpts) -> Result<Verdict> {
     std::fs::create_dir_all(&bench_dir)?;
     let tmp = TempDir::new_in(&bench_dir, "search")?;
     let db = tmp.path().join("hookbench.db");
-    let open = || Store::open(&db, Durability::Process, Arc::new(|_| {})).context("opening the store");
+    let open = || Store::open(&db, Durability::Process, Arc::new(|_, _| {})).context("opening the store");
 
     // ---- build the store
     let t = Instant::now();
