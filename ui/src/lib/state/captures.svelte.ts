@@ -4,13 +4,6 @@ import type { CaptureSummary } from '../api/types';
 export const PAGE_SIZE = 200;
 /** New captures that arrive in a burst are added together, at most this often. */
 const FLUSH_MS = 60;
-/**
- * Live rows are read again this long after they arrived: a `capture.created`
- * is sent before the engine links a repeated delivery to the first one
- * (`duplicate_of` is known once the capture is stored), so the rows that came
- * live are refreshed from the list, at most once per this interval.
- */
-export const REFRESH_LIVE_MS = 500;
 
 /**
  * The capture list of one endpoint (optionally filtered by a search), newest
@@ -41,9 +34,6 @@ export class CaptureListState {
   private ids = new Set<number>();
   private buffer: CaptureSummary[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Live rows not read back from the list yet. */
-  private unrefreshed = 0;
-  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private abort: AbortController | null = null;
   private generation = 0;
 
@@ -69,7 +59,6 @@ export class CaptureListState {
     this.loadSeq++;
     this.missedWhileSearching = 0;
     this.buffer = [];
-    this.unrefreshed = 0;
     this.error = null;
     this.queryError = null;
     if (endpointId === null) {
@@ -149,37 +138,6 @@ export class CaptureListState {
     if (fresh.length === 0) return;
     fresh.sort((a, b) => b.id - a.id);
     this.items = [...fresh, ...this.items];
-    this.unrefreshed += fresh.length;
-    this.refreshTimer ??= setTimeout(() => void this.refreshLive(), REFRESH_LIVE_MS);
-  }
-
-  /**
-   * Reads the newest rows again and takes what the engine learned since their
-   * `capture.created` (duplicate links, mapping issues); order and rows stay.
-   */
-  async refreshLive(): Promise<void> {
-    this.refreshTimer = null;
-    const n = Math.min(PAGE_SIZE, this.unrefreshed);
-    this.unrefreshed = 0;
-    if (n === 0 || this.endpointId === null || this.query.trim()) return;
-    const gen = this.generation;
-    let page;
-    try {
-      page = await this.api.listCaptures({ endpoint: this.endpointId, limit: n });
-    } catch {
-      return; // The rows stay as they came; the next live arrival tries again.
-    }
-    if (gen !== this.generation) return;
-    const fresh: Record<number, CaptureSummary> = {};
-    for (const c of page.items) fresh[c.id] = c;
-    let changed = false;
-    const items = this.items.map((c) => {
-      const f = fresh[c.id];
-      if (!f || !differs(c, f)) return c;
-      changed = true;
-      return f;
-    });
-    if (changed) this.items = items;
   }
 
   onUpdated(c: CaptureSummary): void {
@@ -217,17 +175,5 @@ export class CaptureListState {
   dispose(): void {
     this.abort?.abort();
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
   }
-}
-
-/** What a re-read can change in a row the list already shows. */
-function differs(a: CaptureSummary, b: CaptureSummary): boolean {
-  return (
-    (a.duplicate_of ?? null) !== (b.duplicate_of ?? null) ||
-    (a.mapping_issues ?? null) !== (b.mapping_issues ?? null) ||
-    (a.dialect ?? null) !== (b.dialect ?? null) ||
-    a.starred !== b.starred ||
-    a.tags.join('\u0000') !== b.tags.join('\u0000')
-  );
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApiClient } from '../api/client';
 import type { CapturePage, CaptureQuery, CaptureSummary } from '../api/types';
-import { CaptureListState, REFRESH_LIVE_MS } from './captures.svelte';
+import { CaptureListState } from './captures.svelte';
 
 function cap(id: number, endpoint_id = 2): CaptureSummary {
   return {
@@ -116,30 +116,5 @@ describe('CaptureListState', () => {
     expect(s.error).toBe('the store is not readable');
     expect(s.items).toEqual([]);
     expect(s.loading).toBe(false);
-  });
-
-  it('reads live rows back once to learn duplicate links and mapping issues the created event did not carry', async () => {
-    vi.useFakeTimers();
-    const rows = [cap(2), cap(1)];
-    const listCaptures = vi.fn(async (q: CaptureQuery): Promise<CapturePage> => ({ items: rows.slice(0, q.limit ?? 50), next_cursor: null }));
-    const s = new CaptureListState({ listCaptures } as unknown as ApiClient);
-    await s.load(2, '');
-    rows.unshift({ ...cap(4), duplicate_of: 3, mapping_issues: 1 }, cap(3));
-    s.onCreated(cap(3));
-    s.onCreated(cap(4)); // as capture.created sends it: no link yet
-    vi.advanceTimersByTime(100);
-    expect(s.items.map((c) => [c.id, c.duplicate_of ?? null])).toEqual([[4, null], [3, null], [2, null], [1, null]]);
-    await vi.advanceTimersByTimeAsync(REFRESH_LIVE_MS);
-    expect(listCaptures).toHaveBeenCalledTimes(2);
-    expect(listCaptures.mock.calls[1][0]).toEqual({ endpoint: 2, limit: 2 });
-    expect(s.items.map((c) => [c.id, c.duplicate_of ?? null, c.mapping_issues ?? null])).toEqual([
-      [4, 3, 1],
-      [3, null, null],
-      [2, null, null],
-      [1, null, null],
-    ]);
-    // Nothing new arrived: no more reads.
-    await vi.advanceTimersByTimeAsync(REFRESH_LIVE_MS * 4);
-    expect(listCaptures).toHaveBeenCalledTimes(2);
   });
 });
