@@ -257,15 +257,21 @@ pub fn check(reference: &[RefField], src: &Source) -> MappingCheck {
     }
     let known: HashSet<&str> = reference.iter().map(|f| f.path.as_str()).collect();
     for (path, _) in src.fields() {
-        let under_changed = changed_prefixes.iter().any(|p| {
-            path.starts_with(p.as_str())
-                && (path.len() == p.len() || matches!(path.as_bytes()[p.len()], b'.' | b'['))
-        });
-        if !known.contains(path.as_str()) && !under_changed {
+        let under_changed = changed_prefixes.iter().any(|p| within(&path, p));
+        // An empty container where the reference had its elements (`tags: []`
+        // against `tags[0]`) is reported as those elements missing, not as new.
+        let holds_known = reference.iter().any(|f| f.path.len() > path.len() && within(&f.path, &path));
+        if !known.contains(path.as_str()) && !under_changed && !holds_known {
             c.new.push(path);
         }
     }
     c
+}
+
+/// Whether tag path `path` is `prefix` or lies under it.
+fn within(path: &str, prefix: &str) -> bool {
+    path.starts_with(prefix)
+        && (path.len() == prefix.len() || matches!(path.as_bytes()[prefix.len()], b'.' | b'['))
 }
 
 /// For a path the capture lacks: the deepest part of it the capture has, when
@@ -479,6 +485,10 @@ mod tests {
             ]
         );
         assert!(got.missing.is_empty() && got.new.is_empty(), "{got:?}");
+        // Emptied containers: their elements are missing; the container is not new.
+        let got = check(&other, &src(json!({"tags": [], "a": {}}), &[]));
+        assert_eq!(got.missing, vec!["a.b", "tags[0]"]);
+        assert!(got.new.is_empty() && got.type_changed.is_empty(), "{got:?}");
         let same = check(
             &reference,
             &src(
