@@ -4,40 +4,49 @@
 // `bindings.ts` (never edit that file: `cargo test` checks it, and
 // `UPDATE_BINDINGS=1 cargo test` rewrites it). This module re-exports them so
 // the rest of the UI imports from one place, and adds the few client-side
-// types the engine does not define (query parameters, the event map).
+// types the engine does not define (string unions it leaves open, the body of
+// a bad query, query parameters, the event map).
 
-import type { CaptureAnalysis, SummaryAnalysis } from './analysis';
-import type {
-  Capture as BaseCapture,
-  CapturePage as BaseCapturePage,
-  CaptureSummary as BaseCaptureSummary,
-  Endpoint,
-  ListenerStatus,
-  PatchCapture,
-} from './bindings';
+import type { CaptureSummary, Endpoint, ListenerStatus, PatchCapture } from './bindings';
 
 export type {
-  BadQuery,
   BodyDiff,
   BodyDiffKind,
-  CaptureAnalysis,
+  BodyKind,
+  Capture,
+  CapturePage,
   CaptureRef,
+  CaptureSummary,
   Change,
   ChangeArea,
   ChangeKind,
+  CreateEndpoint,
+  Decoded,
   Deliveries,
   Delivery,
-  DeliverySource,
   Dialect,
   DiffResult,
+  Endpoint,
+  EndpointList,
+  ErrorBody,
+  ErrorDetail,
+  Event,
   EventIdConfig,
   EventIdKind,
   EventIdPreset,
   EventIdSource,
   FieldStat,
   FieldTable,
+  FormField,
+  Header,
+  HeaderSource,
+  Info,
+  JsonValue,
   LineOp,
   LineOpKind,
+  ListenerChange,
+  ListenerState,
+  ListenerStatus,
   Mapping,
   MappingCheck,
   MappingExport,
@@ -45,51 +54,33 @@ export type {
   MappingReference,
   MappingRule,
   NewSavedFilter,
-  PreviewValue,
-  RefField,
-  RefFieldType,
-  SavedFilter,
-  SavedFilterList,
-  SetReference,
-  SummaryAnalysis,
-  Transform,
-  TypeChange,
-} from './analysis';
-
-/** A list row: the engine's, with what issue 4 adds (optional: an older engine leaves it out). */
-export type CaptureSummary = BaseCaptureSummary & SummaryAnalysis;
-/** A capture's detail, with the mapping check, event id, duplicate and dialect. */
-export type Capture = BaseCapture & CaptureAnalysis;
-export type CapturePage = Omit<BaseCapturePage, 'items'> & { items: CaptureSummary[] };
-
-export type {
-  BodyKind,
-  CreateEndpoint,
-  Decoded,
-  Endpoint,
-  EndpointList,
-  ErrorBody,
-  ErrorDetail,
-  Event,
-  FormField,
-  Header,
-  HeaderSource,
-  Info,
-  JsonValue,
-  ListenerChange,
-  ListenerState,
-  ListenerStatus,
   Part,
   PatchCapture,
   PatchEndpoint,
   Preferences,
   PreferencesPatch,
+  PreviewValue,
+  RefField,
   Retention,
+  SavedFilter,
+  SavedFilterList,
   SentResponse,
+  SetReference,
   Settings,
   Theme,
+  Transform,
+  TypeChange,
   WindowGeometry,
 } from './bindings';
+
+/** The values of `RefField.type`. */
+export type RefFieldType = 'string' | 'number' | 'integer' | 'boolean' | 'null' | 'object' | 'array';
+
+/** The values of `Deliveries.source`. */
+export type DeliverySource = 'header' | 'json_path' | 'body_hash';
+
+/** The `error` of a 400 `bad_query`: where in `q` the bad token is (UTF-8 bytes). */
+export type BadQuery = { code: 'bad_query'; message: string; position: number; length: number };
 
 /** Body of `PATCH /api/v1/captures/{id}`. */
 export type CapturePatch = PatchCapture;
