@@ -117,25 +117,20 @@ pub struct DiffOptions {
 /// Diff two captures.
 pub fn diff(a: &DiffSide, b: &DiffSide, opts: DiffOptions) -> DiffResult {
     let mut changes = Vec::new();
-    if a.capture.method != b.capture.method {
-        changes.push(change(
-            ChangeArea::Method,
-            String::new(),
-            ChangeKind::Changed,
-            Some(json!(a.capture.method)),
-            Some(json!(b.capture.method)),
-            false,
-        ));
-    }
-    if a.capture.path != b.capture.path {
-        changes.push(change(
-            ChangeArea::Path,
-            String::new(),
-            ChangeKind::Changed,
-            Some(json!(a.capture.path)),
-            Some(json!(b.capture.path)),
-            false,
-        ));
+    for (area, old, new) in [
+        (ChangeArea::Method, &a.capture.method, &b.capture.method),
+        (ChangeArea::Path, &a.capture.path, &b.capture.path),
+    ] {
+        if old != new {
+            changes.push(change(
+                area,
+                String::new(),
+                ChangeKind::Changed,
+                Some(json!(old)),
+                Some(json!(new)),
+                false,
+            ));
+        }
     }
     diff_query(a.query.as_deref(), b.query.as_deref(), &mut changes);
     diff_headers(&a.headers, &b.headers, &mut changes);
