@@ -44,11 +44,11 @@ pub fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     if needle.len() > hay.len() {
         return false;
     }
-    let first = needle[0].to_ascii_lowercase();
-    (0..=hay.len() - needle.len()).any(|i| {
-        hay[i].to_ascii_lowercase() == first
-            && hay[i..i + needle.len()].iter().zip(needle).all(|(a, b)| a.eq_ignore_ascii_case(b))
-    })
+    let (lower, upper) = (needle[0].to_ascii_lowercase(), needle[0].to_ascii_uppercase());
+    let last_start = hay.len() - needle.len();
+    // Candidates are found a vector at a time; only they are compared whole.
+    memchr::memchr2_iter(lower, upper, &hay[..=last_start])
+        .any(|i| hay[i + 1..i + needle.len()].eq_ignore_ascii_case(&needle[1..]))
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -298,6 +298,26 @@ impl HeaderSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contains_ci_finds_a_needle_anywhere_in_any_ascii_case() {
+        for (hay, needle, want) in [
+            (&b"Order ZQ-1"[..], &b"zq"[..], true),
+            (b"zq", b"ZQ", true),
+            (b"abczq", b"zq", true),
+            (b"abcz", b"zq", false),
+            (b"z", b"zq", false),
+            (b"Zz q", b"zq", false),
+            (b"x", b"X", true),
+            (b"7", b"7", true),
+            (b"caf\xc3\xa9", b"CAF\xc3\xa9", true),
+            (b"caf\xc3\xa9", b"caf\xc3\x89", false),
+            (b"", b"a", false),
+            (b"abc", b"", true),
+        ] {
+            assert_eq!(contains_ci(hay, needle), want, "{hay:?} {needle:?}");
+        }
+    }
 
     #[test]
     fn globs_match_any_case_and_any_run() {

@@ -151,12 +151,16 @@ impl<'a> Compiler<'a> {
     /// body's text (any case).
     fn text(&mut self, q: &str) -> String {
         let like = self.arg(like_pattern(q));
+        let raw = self.arg(q.to_owned());
+        // `hb_has_text(value, needle, is_body)`: the same test as LIKE (ASCII
+        // case-insensitive substring) on the value in place, and for a body only
+        // on its searchable text (the first 64 KiB, none if it looks binary).
         let scan = format!(
             "(method || ' ' || path || coalesce('?' || query, '') LIKE ?{like} ESCAPE '\\'
-              OR headers LIKE ?{like} ESCAPE '\\'
-              OR coalesce(CASE WHEN body_external THEN hb_body_text(body, body_external, body_sha256)
-                       WHEN instr(substr(body, 1, 1024), x'00') > 0 THEN ''
-                       ELSE CAST(substr(body, 1, {FTS_BODY_LIMIT}) AS TEXT) END, '') LIKE ?{like} ESCAPE '\\')"
+              OR hb_has_text(headers, ?{raw}, 0)
+              OR CASE WHEN body_external
+                      THEN hb_has_text(hb_body_text(body, body_external, body_sha256), ?{raw}, 0)
+                      ELSE hb_has_text(body, ?{raw}, 1) END)"
         );
         if q.chars().count() >= 3 {
             // The trigram tokenizer matches any substring of three or more characters.

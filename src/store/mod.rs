@@ -309,6 +309,24 @@ impl Store {
             };
             Ok(queries::indexable_text(&prefix))
         })?;
+        // `hb_has_text(value, needle, is_body)`: whether text or bytes hold `needle`
+        // (ASCII case-insensitive, like LIKE); a body is searched as the index
+        // sees it: its first 64 KiB, and nothing if its first 1 KiB holds a NUL.
+        conn.create_scalar_function(
+            "hb_has_text",
+            3,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            |ctx| {
+                let value = match ctx.get_raw(0) {
+                    rusqlite::types::ValueRef::Text(b) | rusqlite::types::ValueRef::Blob(b) => b,
+                    _ => return Ok(false),
+                };
+                let needle = ctx.get_raw(1).as_str().unwrap_or_default().as_bytes();
+                let is_body: bool = ctx.get(2)?;
+                let hay = if is_body { queries::searchable_prefix(value) } else { value };
+                Ok(crate::search::body::contains_ci(hay, needle))
+            },
+        )?;
         // `hb_body_match(body, body_external, body_sha256, spec)`: a `body.<path>:`
         // term (spec: `search::body::BodySpec::encode`) on a JSON body.
         let blobs = self.inner.blobs.clone();

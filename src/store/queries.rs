@@ -64,11 +64,14 @@ fn from_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> rusqlite::R
 
 /// Text of a body worth indexing: the first part of it, when it looks like text.
 pub(super) fn indexable_text(body: &[u8]) -> String {
+    String::from_utf8_lossy(searchable_prefix(body)).into_owned()
+}
+
+/// The part of a body that full text sees: its first 64 KiB, or nothing when
+/// its first 1 KiB holds a NUL (binary).
+pub(super) fn searchable_prefix(body: &[u8]) -> &[u8] {
     let head = &body[..body.len().min(FTS_BODY_LIMIT)];
-    if head[..head.len().min(1024)].contains(&0) {
-        return String::new();
-    }
-    String::from_utf8_lossy(head).into_owned()
+    if head[..head.len().min(1024)].contains(&0) { &[] } else { head }
 }
 
 fn headers_text(headers: &[Header]) -> String {
