@@ -2,7 +2,7 @@ import { flushSync } from 'svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Change, DiffResult } from '../../lib/api/types';
 import { detail, summary, withAnalysis } from '../../test/fakeAnalysis';
-import { FakeEngine, FakeEventSource, FakePlatform, click, renderApp, settle, type, type Rendered } from '../../test/fakeEngine';
+import { FakeEngine, FakeEventSource, endpoint, FakePlatform, click, renderApp, settle, type, type Rendered } from '../../test/fakeEngine';
 
 let r: Rendered | null = null;
 afterEach(() => {
@@ -336,14 +336,26 @@ describe('schema', () => {
     expect(rows[1].querySelector('.seen')?.textContent).toBe('1 of 2');
     expect(rows[1].textContent).toContain('string | null');
     expect(r.byTest('schema-new')).toBeNull();
-    expect(r.byTest('schema-export')?.getAttribute('href')).toBe('/api/v1/endpoints/1/schema');
+    expect(r.byTest('schema-export')?.getAttribute('href')).toBe('/api/v1/endpoints/1/schema?limit=1000');
+    expect(r.byTest('schema-capped')).toBeNull();
     const since = r.byTest('schema-since') as HTMLSelectElement;
     since.value = '1';
     since.dispatchEvent(new Event('change', { bubbles: true }));
     await settle();
-    expect(engine.made('GET', '/endpoints/1/fields').at(-1)?.path).toBe('/endpoints/1/fields?since=1');
+    expect(engine.made('GET', '/endpoints/1/fields').at(-1)?.path).toBe('/endpoints/1/fields?since=1&limit=1000');
     expect(r.all('schema-row')[1].classList.contains('new')).toBe(true);
     expect(r.byTest('schema-counts')?.textContent).toContain('1 new');
+  });
+
+  it('says when the table was made from the newest captures only', async () => {
+    const engine = new FakeEngine({ endpoints: [endpoint(1, 'Default', 8787, { capture_count: 1500 })] });
+    withAnalysis(engine, [summary(1)], {
+      fields: () => ({ captures: 1000, json_captures: 990, fields: [] }),
+    });
+    r = await renderApp(engine);
+    click(r.byTest('open-schema'));
+    await settle();
+    expect(r.byTest('schema-capped')?.textContent).toContain('the newest 1000 of 1500');
   });
 });
 

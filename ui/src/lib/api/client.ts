@@ -216,13 +216,18 @@ export class ApiClient {
   }
 
   /** The fields seen in the JSON bodies of an endpoint's captures (those matching `q`). */
-  fields(endpointId: number, opts: { q?: string; since?: number } = {}, signal?: AbortSignal): Promise<FieldTable> {
-    return this.json('GET', `/endpoints/${endpointId}/fields${qs({ q: opts.q, since: opts.since })}`, undefined, signal);
+  fields(
+    endpointId: number,
+    opts: { q?: string; since?: number; limit?: number } = {},
+    signal?: AbortSignal,
+  ): Promise<FieldTable> {
+    const query = qs({ q: opts.q, since: opts.since, limit: opts.limit });
+    return this.json('GET', `/endpoints/${endpointId}/fields${query}`, undefined, signal);
   }
 
   /** Link to the inferred JSON Schema (draft 2020-12) of an endpoint's JSON bodies. */
-  schemaUrl(endpointId: number, q?: string): string {
-    return this.url(`/endpoints/${endpointId}/schema${qs({ q })}`);
+  schemaUrl(endpointId: number, q?: string, limit?: number): string {
+    return this.url(`/endpoints/${endpointId}/schema${qs({ q, limit })}`);
   }
 
   // ---- mapping references ------------------------------------------------

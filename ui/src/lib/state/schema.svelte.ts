@@ -1,6 +1,12 @@
 import { ApiError, type ApiClient } from '../api/client';
 import type { FieldTable } from '../api/types';
 
+/**
+ * How many of the newest captures the schema is made from: the most the engine
+ * takes (its default is fewer). The view says so when an endpoint has more.
+ */
+export const SCHEMA_CAPTURES = 1000;
+
 /** The field table of one endpoint, optionally marking the fields new since a capture. */
 export class SchemaState {
   endpointId = $state<number | null>(null);
@@ -27,7 +33,7 @@ export class SchemaState {
     this.loading = true;
     this.error = null;
     try {
-      const t = await this.api.fields(endpointId, { q: query.trim() || undefined, since: since ?? undefined }, ctrl.signal);
+      const t = await this.api.fields(endpointId, { q: query.trim() || undefined, since: since ?? undefined, limit: SCHEMA_CAPTURES }, ctrl.signal);
       if (ctrl.signal.aborted) return;
       this.table = t;
     } catch (e) {
