@@ -121,11 +121,9 @@ impl Server {
         let durability = opts.durability;
         let events = Events::default();
         let publisher = events.clone();
-        let on_ingested: OnIngested = Arc::new(move |r: &Record, duplicate_of: Option<i64>| {
+        let on_ingested: OnIngested = Arc::new(move |r: &Record, inserted| {
             if publisher.has_subscribers() {
-                let mut summary = r.capture.summary(r.id, r.sent.status);
-                summary.duplicate_of = duplicate_of;
-                publisher.publish(Event::CaptureCreated(summary));
+                publisher.publish(Event::CaptureCreated(r.capture.summary(r.id, r.sent.status, inserted)));
             }
         });
         let store = tokio::task::spawn_blocking(move || Store::open(&db_path, durability, on_ingested))

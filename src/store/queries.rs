@@ -85,9 +85,17 @@ fn headers_text(headers: &[Header]) -> String {
     s
 }
 
+/// What storing a capture found out about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Inserted {
+    /// The first earlier delivery of the same event on its endpoint, if this is a repeat.
+    pub duplicate_of: Option<i64>,
+    pub dialect: Option<crate::model::Dialect>,
+}
+
 impl NewCapture {
     /// The list row for this capture once stored as `id`.
-    pub fn summary(&self, id: i64, status: u16) -> CaptureSummary {
+    pub fn summary(&self, id: i64, status: u16, inserted: Inserted) -> CaptureSummary {
         CaptureSummary {
             id,
             endpoint_id: self.endpoint_id,
@@ -103,8 +111,8 @@ impl NewCapture {
             starred: false,
             tags: Vec::new(),
             mapping_issues: None,
-            duplicate_of: None,
-            dialect: self.dialect(),
+            duplicate_of: inserted.duplicate_of,
+            dialect: inserted.dialect,
         }
     }
 
@@ -117,14 +125,14 @@ impl NewCapture {
     }
 }
 
-/// Insert a capture; returns the first earlier delivery of the same event on
-/// its endpoint, if this is a repeat (the list row's `duplicate_of`).
+/// Insert a capture; returns what the list row needs beyond the capture itself.
 pub fn insert_capture(
     conn: &Connection,
     id: i64,
     c: &NewCapture,
     resp: &SentResponse,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Inserted, StoreError> {
+    let dialect = c.dialect();
     conn.prepare_cached(
         "INSERT INTO captures (id, endpoint_id, received_at, method, path, query, http_version,
             remote_addr, headers, header_source, content_type, body_size, body_sha256, body,
@@ -153,9 +161,10 @@ pub fn insert_capture(
         resp.status,
         json(&resp.headers),
         resp.body,
-        c.dialect().map(|d| d.as_str()),
+        dialect.map(|d| d.as_str()),
     ])?;
-    crate::search::db::record_event_id(conn, id, c)
+    let duplicate_of = crate::search::db::record_event_id(conn, id, c)?;
+    Ok(Inserted { duplicate_of, dialect })
 }
 
 /// The highest capture id ever stored (deleted ones included).

@@ -19,9 +19,9 @@ use tokio::sync::{oneshot, watch};
 use super::journal::Record;
 use super::{StoreError, queries};
 
-/// Called for each capture once it is committed to SQLite, with the first
-/// earlier delivery of the same event when it is a repeat.
-pub type OnIngested = Arc<dyn Fn(&Record, Option<i64>) + Send + Sync>;
+/// Called for each capture once it is committed to SQLite, with what storing
+/// it found (an earlier delivery of the same event, the dialect).
+pub type OnIngested = Arc<dyn Fn(&Record, queries::Inserted) + Send + Sync>;
 
 /// State only the writer touches.
 pub struct WriterState {
@@ -30,8 +30,8 @@ pub struct WriterState {
     ingested: watch::Sender<i64>,
     /// Journaled captures not yet committed here, in id order.
     pending: Vec<Record>,
-    /// What inserting `pending` found of each: an earlier delivery, if any.
-    pending_duplicate_of: Vec<Option<i64>>,
+    /// What inserting `pending` found of each.
+    pending_inserted: Vec<queries::Inserted>,
     ingest_retry_at: Instant,
     on_ingested: OnIngested,
     retention_due: Instant,
@@ -56,7 +56,7 @@ impl WriterState {
             ingested_upto: max_id,
             ingested,
             pending: Vec::new(),
-            pending_duplicate_of: Vec::new(),
+            pending_inserted: Vec::new(),
             ingest_retry_at: Instant::now(),
             on_ingested,
             retention_due: Instant::now(),
@@ -263,19 +263,19 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
 /// Insert the pending captures in the current transaction. Returns false (and
 /// leaves nothing behind) if that failed; they are tried again later.
 fn ingest(conn: &Connection, state: &mut WriterState) -> bool {
-    let mut duplicate_of = Vec::with_capacity(state.pending.len());
+    let mut inserted = Vec::with_capacity(state.pending.len());
     let result = in_savepoint(conn, |c| {
-        duplicate_of.clear();
+        inserted.clear();
         for r in &state.pending {
             match queries::insert_capture(c, r.id, &r.capture, &r.sent) {
-                Ok(dup) => duplicate_of.push(dup),
+                Ok(found) => inserted.push(found),
                 // Already there (a retry after a partial failure), or its
                 // endpoint was deleted meanwhile: nothing to insert.
                 Err(StoreError::Sqlite(e))
                     if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) =>
                 {
                     tracing::debug!(id = r.id, error = %e, "journaled capture skipped");
-                    duplicate_of.push(None);
+                    inserted.push(queries::Inserted::default());
                 }
                 Err(e) => return Err(e),
             }
@@ -284,7 +284,7 @@ fn ingest(conn: &Connection, state: &mut WriterState) -> bool {
     });
     match result {
         Ok(()) => {
-            state.pending_duplicate_of = duplicate_of;
+            state.pending_inserted = inserted;
             true
         }
         Err(e) => {
@@ -356,9 +356,9 @@ fn commit_batch(conn: &Connection, state: &mut WriterState, jobs: Vec<Job>, rete
     if ingesting {
         if commit.is_ok() {
             let records = std::mem::take(&mut state.pending);
-            let duplicate_of = std::mem::take(&mut state.pending_duplicate_of);
+            let inserted = std::mem::take(&mut state.pending_inserted);
             for (i, r) in records.iter().enumerate() {
-                (state.on_ingested)(r, duplicate_of.get(i).copied().flatten());
+                (state.on_ingested)(r, inserted.get(i).copied().unwrap_or_default());
             }
             if let Some(last) = records.last() {
                 state.ingested_upto = state.ingested_upto.max(last.id);
