@@ -403,35 +403,24 @@ fn diff_body(a: &DiffSide, b: &DiffSide, out: &mut Vec<Change>) -> BodyDiff {
                 false,
             ));
         }
-        (Body::Binary, _) | (_, Body::Binary) => {
-            diff.kind = BodyDiffKind::Binary;
-            if differ {
-                out.push(change(
-                    ChangeArea::Body,
-                    String::new(),
-                    ChangeKind::Changed,
-                    Some(size_and_hash(a)),
-                    Some(size_and_hash(b)),
-                    false,
-                ));
-            }
-        }
+        (Body::Binary, _) | (_, Body::Binary) => diff.kind = BodyDiffKind::Binary,
         _ => {
             diff.kind = BodyDiffKind::Text;
             let ta = std::str::from_utf8(&ra).unwrap_or("");
             let tb = std::str::from_utf8(&rb).unwrap_or("");
             diff.lines = Some(line_diff(ta, tb));
-            if differ {
-                out.push(change(
-                    ChangeArea::Body,
-                    String::new(),
-                    ChangeKind::Changed,
-                    Some(size_and_hash(a)),
-                    Some(size_and_hash(b)),
-                    false,
-                ));
-            }
         }
+    }
+    // Binary and text bodies that differ are one change of the whole body.
+    if differ && matches!(diff.kind, BodyDiffKind::Binary | BodyDiffKind::Text) {
+        out.push(change(
+            ChangeArea::Body,
+            String::new(),
+            ChangeKind::Changed,
+            Some(size_and_hash(a)),
+            Some(size_and_hash(b)),
+            false,
+        ));
     }
     diff
 }
