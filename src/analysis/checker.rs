@@ -41,20 +41,30 @@ async fn run(store: Store, events: Events) {
     // From the start: captures committed while no checker ran (a crash) are checked too.
     let mut after = 0i64;
     loop {
-        loop {
-            let batch = match store.read(move |c| db::unchecked_captures(c, after, BATCH)).await {
+        // Only captures the writer has committed, and each of them once: the
+        // window moves past every capture looked at, so a wake-up under load
+        // costs what the new captures cost, not what the whole store does.
+        let upto = *ingested.borrow_and_update();
+        while after < upto {
+            let window = (after, upto);
+            let batch = match store.read(move |c| db::unchecked_captures(c, window.0, window.1, BATCH)).await
+            {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(error = %e, "mapping checks: listing captures failed");
                     break;
                 }
             };
-            let Some(&(last, _)) = batch.last() else { break };
+            let full = batch.len() == BATCH;
+            let last = batch.last().map(|&(id, _)| id);
             if let Err(e) = check_batch(&store, &events, batch).await {
                 tracing::warn!(error = %e, "mapping checks failed; trying again later");
                 break;
             }
-            after = last;
+            after = match (full, last) {
+                (true, Some(last)) => last,
+                _ => upto,
+            };
         }
         if ingested.changed().await.is_err() {
             return;

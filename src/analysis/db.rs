@@ -197,19 +197,24 @@ pub fn delete_reference(conn: &Connection, endpoint_id: i64) -> Result<(bool, Ve
 }
 
 /// Ids of captures of endpoints with a reference that have no stored check,
-/// after `after_id`, oldest first.
+/// in `(after_id, upto_id]`, oldest first.
+///
+/// The references drive the loop (`CROSS JOIN` keeps them outer), so with no
+/// reference this reads nothing, and with one it seeks that endpoint's
+/// captures in the window instead of walking every capture in id order.
 pub fn unchecked_captures(
     conn: &Connection,
     after_id: i64,
+    upto_id: i64,
     limit: usize,
 ) -> Result<Vec<(i64, i64)>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.id, c.endpoint_id FROM mapping_references r
-         JOIN captures c ON c.endpoint_id = r.endpoint_id AND c.id > ?1
+         CROSS JOIN captures c ON c.endpoint_id = r.endpoint_id AND c.id > ?1 AND c.id <= ?2
          WHERE NOT EXISTS (SELECT 1 FROM capture_mapping_checks m WHERE m.capture_id = c.id)
-         ORDER BY c.id LIMIT ?2",
+         ORDER BY c.id LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![after_id, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map(params![after_id, upto_id, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -269,7 +274,7 @@ pub fn open_read_only(data_dir: &std::path::Path) -> Result<(Connection, Blobs),
         &db,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    crate::store::configure_connection(&conn)?;
     Ok((conn, Blobs::new(data_dir.join("blobs"), crate::store::Durability::Process)))
 }
 
@@ -308,10 +313,12 @@ mod tests {
     #[test]
     fn checks_are_stored_only_against_the_current_reference() {
         let c = conn();
-        assert!(unchecked_captures(&c, 0, 10).unwrap().is_empty(), "no reference, nothing to check");
+        assert!(unchecked_captures(&c, 0, 99, 10).unwrap().is_empty(), "no reference, nothing to check");
         let rev = put_reference(&c, &reference(1)).unwrap();
-        assert_eq!(unchecked_captures(&c, 0, 10).unwrap(), vec![(1, 1), (2, 1)]);
-        assert_eq!(unchecked_captures(&c, 1, 10).unwrap(), vec![(2, 1)]);
+        assert_eq!(unchecked_captures(&c, 0, 99, 10).unwrap(), vec![(1, 1), (2, 1)]);
+        assert_eq!(unchecked_captures(&c, 1, 99, 10).unwrap(), vec![(2, 1)]);
+        assert_eq!(unchecked_captures(&c, 0, 1, 10).unwrap(), vec![(1, 1)], "only up to the window's end");
+        assert_eq!(unchecked_captures(&c, 0, 99, 1).unwrap(), vec![(1, 1)], "at most the limit");
         let check = MappingCheck {
             missing: vec!["a".into()],
             type_changed: vec![TypeChange {
@@ -324,7 +331,7 @@ mod tests {
         assert!(store_check(&c, 1, 1, rev, &check).unwrap());
         assert!(!store_check(&c, 2, 1, rev + 1, &check).unwrap(), "a stale revision is refused");
         assert!(!store_check(&c, 99, 1, rev, &check).unwrap(), "a deleted capture gets no check");
-        assert_eq!(unchecked_captures(&c, 0, 10).unwrap(), vec![(2, 1)]);
+        assert_eq!(unchecked_captures(&c, 0, 99, 10).unwrap(), vec![(2, 1)]);
         let issues: i64 = c
             .query_row("SELECT issues FROM capture_mapping_checks WHERE capture_id = 1", [], |r| r.get(0))
             .unwrap();
@@ -333,7 +340,7 @@ mod tests {
         // Replacing the reference drops the endpoint's checks; deleting a capture drops its check.
         let rev2 = put_reference(&c, &reference(1)).unwrap();
         assert_ne!(rev, rev2);
-        assert_eq!(unchecked_captures(&c, 0, 10).unwrap().len(), 2);
+        assert_eq!(unchecked_captures(&c, 0, 99, 10).unwrap().len(), 2);
         assert!(store_check(&c, 1, 1, rev2, &check).unwrap());
         c.execute("DELETE FROM captures WHERE id = 1", []).unwrap();
         let n: i64 = c.query_row("SELECT count(*) FROM capture_mapping_checks", [], |r| r.get(0)).unwrap();

@@ -37,9 +37,11 @@ pub fn record_event_id(conn: &Connection, id: i64, c: &NewCapture) -> Result<Opt
     };
     let body = (!c.body_external).then_some(&c.body[..]);
     let (event_id, kind) = event_id::extract(source.as_ref(), &c.headers_json, body, &c.body_sha256);
+    // A plain INSERT: the capture is new, so there is nothing to replace, and
+    // `OR REPLACE` made SQLite journal every page the statement touched so it
+    // could undo a replacement half-way (half of the writer's time per capture).
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO capture_event_ids (capture_id, endpoint_id, event_id, source)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO capture_event_ids (capture_id, endpoint_id, event_id, source) VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![id, c.endpoint_id, event_id, kind])?;
     Ok(conn
