@@ -82,4 +82,56 @@ impl Events {
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
     }
+
+    /// Publish `capture.updated` with the current list row of each capture
+    /// (captures deleted meanwhile are left out).
+    pub async fn publish_updated(
+        &self,
+        store: &crate::store::Store,
+        ids: Vec<i64>,
+    ) -> Result<(), crate::store::StoreError> {
+        if !self.has_subscribers() || ids.is_empty() {
+            return Ok(());
+        }
+        let summaries = store
+            .read(move |c| {
+                Ok(ids
+                    .iter()
+                    .filter_map(|id| crate::store::queries::get_summary(c, *id).ok())
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+        for s in summaries {
+            self.publish(Event::CaptureUpdated(s));
+        }
+        Ok(())
+    }
+}
+
+/// Tell subscribers about captures found to repeat an earlier delivery after
+/// they were stored (their `duplicate_of` is set by then); ends with `shutdown`.
+pub fn spawn_repeat_publisher(
+    store: crate::store::Store,
+    events: Events,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    let mut repeats = store.repeats();
+    tokio::spawn(async move {
+        loop {
+            let ids = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                r = repeats.recv() => match r {
+                    Ok(ids) => ids,
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(missed = n, "some repeat deliveries were not announced");
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+            };
+            if let Err(e) = events.publish_updated(&store, ids.to_vec()).await {
+                tracing::warn!(error = %e, "announcing repeat deliveries failed");
+            }
+        }
+    })
 }

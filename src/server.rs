@@ -152,6 +152,7 @@ impl Server {
         let api_addr = api_listener.local_addr()?;
         let mut tasks = Vec::new();
         tasks.push(crate::analysis::checker::spawn(store.clone(), events.clone(), shutdown.clone()));
+        tasks.push(crate::events::spawn_repeat_publisher(store.clone(), events.clone(), shutdown.clone()));
 
         let ui_dir = crate::api::resolve_ui_dir(opts.ui_dir.clone());
         let state = ApiState {

@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::db;
 use super::mapping::{self, MappingCheck, MappingReference};
-use crate::events::{Event, Events};
-use crate::store::{Store, StoreError, queries};
+use crate::events::Events;
+use crate::store::{Store, StoreError};
 
 /// Captures checked per read and write.
 const BATCH: usize = 100;
@@ -113,17 +113,7 @@ async fn check_batch(store: &Store, events: &Events, batch: Vec<(i64, i64)>) -> 
             Ok(stored)
         })
         .await?;
-    if events.has_subscribers() && !stored.is_empty() {
-        let summaries = store
-            .read(move |c| {
-                Ok(stored.iter().filter_map(|id| queries::get_summary(c, *id).ok()).collect::<Vec<_>>())
-            })
-            .await?;
-        for s in summaries {
-            events.publish(Event::CaptureUpdated(s));
-        }
-    }
-    Ok(())
+    events.publish_updated(store, stored).await
 }
 
 /// Check every capture of an endpoint against its (new) reference.

@@ -214,6 +214,9 @@ pub async fn list_captures(
         None => None,
     };
     let query = crate::search::parse(q.q.as_deref().unwrap_or_default()).map_err(ApiError::bad_query)?;
+    if query.as_ref().is_some_and(|q| q.uses_event_ids()) {
+        st.store.event_ids_caught_up().await;
+    }
     let filter = CaptureFilter { endpoint_id: q.endpoint, query, before_id, limit };
     let items = st.store.read(move |c| queries::list_captures(c, &filter)).await?;
     let next_cursor = (items.len() == limit).then(|| items.last().map(|s| s.id.to_string())).flatten();
@@ -223,7 +226,8 @@ pub async fn list_captures(
 #[utoipa::path(get, path = "/api/v1/captures/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = Capture), (status = 404, body = super::error::ErrorBody)))]
 pub async fn get_capture(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json<Capture>> {
-    st.store.caught_up().await;
+    // The detail shows the event id and the first delivery of the event.
+    st.store.event_ids_caught_up().await;
     let id = ids.first();
     let store = st.store.clone();
     let cap = st

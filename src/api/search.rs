@@ -80,9 +80,10 @@ pub async fn put_event_id(
 ) -> ApiResult<Json<EventIdConfig>> {
     let id = ids.first();
     let source = body.source.map(|s| s.normalised()).transpose().map_err(ApiError::bad_request)?;
-    // Captures already answered for are in the database before their ids are recomputed.
-    st.store.caught_up().await;
-    let config = st.store.write(move |c, _| db::set_event_source(c, id, source.as_ref())).await?;
+    // Captures already answered for have their event ids before they are recomputed.
+    st.store.event_ids_caught_up().await;
+    let config =
+        st.store.write(move |c, w| db::set_event_source(c, id, source.as_ref(), w.event_ids_upto())).await?;
     Ok(Json(config))
 }
 
@@ -90,7 +91,7 @@ pub async fn put_event_id(
     responses((status = 200, body = Deliveries, description = "Every delivery of the capture's event on its endpoint, oldest first"),
               (status = 404, body = super::error::ErrorBody)))]
 pub async fn deliveries(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json<Deliveries>> {
-    st.store.caught_up().await;
+    st.store.event_ids_caught_up().await;
     let id = ids.first();
     Ok(Json(st.store.read(move |c| db::deliveries(c, id)).await?))
 }

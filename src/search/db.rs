@@ -2,11 +2,14 @@
 //! event id index of captures, and deliveries. Functions run on whatever
 //! connection they are given (the writer's for changes).
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SavedFilter;
 use super::event_id::{self, Deliveries, Delivery, EventIdConfig, EventIdKind, EventIdSource};
-use crate::store::{NewCapture, StoreError};
+use crate::store::StoreError;
 use crate::util::now_ms;
 
 /// An endpoint's event-id source (none: body hash). NotFound if no such endpoint.
@@ -26,37 +29,84 @@ pub fn event_config(conn: &Connection, endpoint_id: i64) -> Result<EventIdConfig
     Ok(EventIdConfig { source: event_source(conn, endpoint_id)?, presets: event_id::presets() })
 }
 
-/// Record the event id of a capture just inserted (in the same transaction);
-/// returns the first earlier delivery of the same event on its endpoint.
-pub fn record_event_id(conn: &Connection, id: i64, c: &NewCapture) -> Result<Option<i64>, StoreError> {
-    let source = match event_source(conn, c.endpoint_id) {
-        Ok(s) => s,
-        // The endpoint went away: the capture insert already failed on it.
-        Err(StoreError::NotFound(_)) => None,
-        Err(e) => return Err(e),
-    };
-    let body = (!c.body_external).then_some(&c.body[..]);
-    let (event_id, kind) = event_id::extract(source.as_ref(), &c.headers_json, body, &c.body_sha256);
-    // A plain INSERT: the capture is new, so there is nothing to replace, and
-    // `OR REPLACE` made SQLite journal every page the statement touched so it
-    // could undo a replacement half-way (half of the writer's time per capture).
-    conn.prepare_cached(
-        "INSERT INTO capture_event_ids (capture_id, endpoint_id, event_id, source) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![id, c.endpoint_id, event_id, kind])?;
-    Ok(conn
-        .prepare_cached(
-            "SELECT min(capture_id) FROM capture_event_ids
-             WHERE endpoint_id = ?1 AND event_id = ?2 AND capture_id < ?3",
-        )?
-        .query_row(params![c.endpoint_id, event_id, id], |r| r.get(0))?)
+/// The settings key of the id up to which captures have their event id recorded.
+pub const EVENT_IDS_MARK: &str = "event_ids_upto";
+
+/// What [`record_event_ids`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// Captures up to this id have their event id now.
+    pub upto: i64,
+    /// Captures found to repeat an earlier delivery of their event.
+    pub repeats: Vec<i64>,
 }
 
-/// Change an endpoint's event-id source and recompute the event ids of its captures.
+/// Record the event ids of up to `max` captures in `(after, upto]`, oldest
+/// first, in the writer's transaction, and move the mark.
+///
+/// This runs after captures are committed, never in the insert that stores
+/// them: the event-id index takes a row and an index entry per capture, which
+/// cost as much as storing a small capture itself. The writer runs it when it
+/// is idle (and at least every 250 ms under load), and before any read that
+/// needs event ids ([`crate::store::Store::event_ids_caught_up`]).
+pub fn record_event_ids(
+    conn: &Connection,
+    after: i64,
+    upto: i64,
+    max: usize,
+) -> Result<Recorded, StoreError> {
+    let mut read = conn.prepare_cached(
+        "SELECT id, endpoint_id, headers, body, body_external, body_sha256 FROM captures
+         WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
+    )?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO capture_event_ids (capture_id, endpoint_id, event_id, source) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut first = conn.prepare_cached(
+        "SELECT min(capture_id) FROM capture_event_ids WHERE endpoint_id = ?1 AND event_id = ?2 AND capture_id < ?3",
+    )?;
+    let mut sources: HashMap<i64, Option<EventIdSource>> = HashMap::new();
+    let mut out = Recorded { upto: after, repeats: Vec::new() };
+    let mut n = 0;
+    let mut rows = read.query(params![after, upto, max as i64])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let endpoint_id: i64 = r.get(1)?;
+        let source = match sources.entry(endpoint_id) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(event_source(conn, endpoint_id)?),
+        };
+        let headers = r.get_ref(2)?.as_str().unwrap_or_default();
+        let external: bool = r.get(4)?;
+        let body = r.get_ref(3)?.as_blob_or_null().ok().flatten().unwrap_or_default();
+        let sha = r.get_ref(5)?.as_str().unwrap_or_default();
+        let (event_id, kind) = event_id::extract(source.as_ref(), headers, (!external).then_some(body), sha);
+        insert.execute(params![id, endpoint_id, event_id, kind])?;
+        let earlier: Option<i64> = first.query_row(params![endpoint_id, event_id, id], |r| r.get(0))?;
+        if earlier.is_some() {
+            out.repeats.push(id);
+        }
+        out.upto = id;
+        n += 1;
+    }
+    if n < max {
+        // Nothing more up to `upto` (ids lost to failed commits included).
+        out.upto = out.upto.max(upto);
+    }
+    if out.upto > after {
+        crate::store::queries::set_mark(conn, EVENT_IDS_MARK, out.upto)?;
+    }
+    Ok(out)
+}
+
+/// Change an endpoint's event-id source and recompute the event ids of its
+/// captures up to `recorded_upto` (later ones get theirs from the new source
+/// when they are recorded).
 pub fn set_event_source(
     conn: &Connection,
     endpoint_id: i64,
     source: Option<&EventIdSource>,
+    recorded_upto: i64,
 ) -> Result<EventIdConfig, StoreError> {
     let n = conn.execute(
         "UPDATE endpoints SET event_id_kind = ?2, event_id_name = ?3 WHERE id = ?1",
@@ -66,13 +116,13 @@ pub fn set_event_source(
         return Err(StoreError::NotFound("endpoint"));
     }
     let mut read = conn.prepare(
-        "SELECT id, headers, body, body_external, body_sha256 FROM captures WHERE endpoint_id = ?1",
+        "SELECT id, headers, body, body_external, body_sha256 FROM captures WHERE endpoint_id = ?1 AND id <= ?2",
     )?;
     let mut write = conn.prepare_cached(
         "INSERT OR REPLACE INTO capture_event_ids (capture_id, endpoint_id, event_id, source)
          VALUES (?1, ?2, ?3, ?4)",
     )?;
-    let mut rows = read.query([endpoint_id])?;
+    let mut rows = read.query(params![endpoint_id, recorded_upto])?;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         let headers: String = r.get(1)?;

@@ -25,6 +25,17 @@ pub enum Expr {
     Term(Term),
 }
 
+impl Expr {
+    /// Whether any term of the query is `duplicate` (it reads event ids).
+    pub fn uses_event_ids(&self) -> bool {
+        match self {
+            Expr::And(v) | Expr::Or(v) => v.iter().any(Expr::uses_event_ids),
+            Expr::Not(e) => e.uses_event_ids(),
+            Expr::Term(t) => matches!(t, Term::Duplicate),
+        }
+    }
+}
+
 /// Comparison operators of numeric fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -1034,6 +1045,8 @@ mod tests {
         assert_eq!(p("tag:bug"), t(Term::Tag("bug".into())));
         assert_eq!(p("starred"), t(Term::Starred));
         assert_eq!(p("duplicate"), t(Term::Duplicate));
+        assert!(p("method:post (tag:a OR -duplicate)").uses_event_ids());
+        assert!(!p("method:post \"duplicate\"").uses_event_ids());
         assert_eq!(p("dialect:workflow"), t(Term::Dialect(DialectFilter::Workflow)));
         assert_eq!(p(r#""starred""#), t(Term::Text("starred".into())), "quoted: text");
     }

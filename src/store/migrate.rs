@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("migrations/0001_init.sql")),
     ("0002_analysis", include_str!("migrations/0002_analysis.sql")),
     ("0003_search", include_str!("migrations/0003_search.sql")),
+    ("0004_event_ids_later", include_str!("migrations/0004_event_ids_later.sql")),
 ];
 
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {

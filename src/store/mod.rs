@@ -92,6 +92,9 @@ struct Inner {
     slugs: RwLock<HashMap<String, i64>>,
     default_endpoint: i64,
     capture_base: RwLock<String>,
+    /// The id up to which captures have their event id recorded.
+    event_ids: tokio::sync::watch::Receiver<i64>,
+    repeats: tokio::sync::broadcast::Sender<Arc<[i64]>>,
 }
 
 const READ_POOL: usize = 4;
@@ -161,7 +164,9 @@ impl Store {
         }
         first.clear()?;
         second.clear()?;
-        let (state, ingested) = WriterState::load(&conn, blobs.clone(), on_ingested)?;
+        let (repeats, _) = tokio::sync::broadcast::channel(256);
+        let (state, ingested, event_ids) =
+            WriterState::load(&conn, blobs.clone(), on_ingested, repeats.clone())?;
         let next_id = *ingested.borrow() + 1;
         // Checkpoints run on a thread of their own so commits never wait for them.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
@@ -183,6 +188,8 @@ impl Store {
                 slugs: RwLock::new(slugs),
                 default_endpoint,
                 capture_base: RwLock::new(String::new()),
+                event_ids,
+                repeats,
             }),
         })
     }
@@ -259,6 +266,26 @@ impl Store {
     /// follows captures (mapping checks) waits on this, off the capture path.
     pub fn ingested(&self) -> tokio::sync::watch::Receiver<i64> {
         self.inner.appender.ingested.clone()
+    }
+
+    /// Resolves once every capture answered for so far has its event id
+    /// recorded (they are recorded after the capture is committed, off the
+    /// capture path). Reads that show or filter by event ids wait on this.
+    pub async fn event_ids_caught_up(&self) {
+        self.caught_up().await;
+        let target = *self.inner.appender.ingested.borrow();
+        if *self.inner.event_ids.borrow() >= target {
+            return;
+        }
+        if let Err(e) = self.inner.writer.catch_up_event_ids().await {
+            tracing::warn!(error = %e, "reading before every capture had its event id");
+        }
+    }
+
+    /// Batches of captures found, after they were committed, to repeat an
+    /// earlier delivery of their event (their `duplicate_of` is now set).
+    pub fn repeats(&self) -> tokio::sync::broadcast::Receiver<Arc<[i64]>> {
+        self.inner.repeats.subscribe()
     }
 
     /// Run `f` in the writer's current transaction; resolves once it is committed.
@@ -487,6 +514,72 @@ mod tests {
         // The journal was started over: opening again recovers nothing twice.
         let (_, left) = journal::Journal::open(&db.with_extension("journal")).unwrap();
         assert!(left.iter().all(|r| r.id == 4), "only the last capture's frame may remain");
+    }
+
+    async fn capture_body(store: &Store, body: &'static [u8]) -> i64 {
+        let mut c = journal::tests::sample(0, body).capture;
+        c.body_sha256 = crate::analysis::sha256_hex(body);
+        let sent = Box::new(|id: i64| crate::model::SentResponse {
+            status: 200,
+            headers: vec![],
+            body: id.to_string(),
+        });
+        store.capture(c, sent).await.unwrap().0
+    }
+
+    fn event_rows(store: &Store) -> Vec<(i64, String)> {
+        store
+            .read_blocking(|c| {
+                let mut stmt =
+                    c.prepare("SELECT capture_id, source FROM capture_event_ids ORDER BY capture_id")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn event_ids_are_recorded_after_the_commit_and_repeats_are_announced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path());
+        let mut repeats = store.repeats();
+        let a = capture_body(&store, b"same").await;
+        let b = capture_body(&store, b"other").await;
+        let c = capture_body(&store, b"same").await;
+        // A reader that needs event ids gets all of them, however far behind the writer is.
+        store.event_ids_caught_up().await;
+        assert_eq!(
+            event_rows(&store),
+            [(a, "body_hash".into()), (b, "body_hash".into()), (c, "body_hash".into())]
+        );
+        let announced =
+            tokio::time::timeout(std::time::Duration::from_secs(10), repeats.recv()).await.unwrap().unwrap();
+        assert_eq!(&announced[..], [c], "only the repeat is announced");
+        assert_eq!(
+            store.read(move |conn| queries::get_summary(conn, c)).await.unwrap().duplicate_of,
+            Some(a)
+        );
+        let mark = store.read(|c| queries::get_mark(c, crate::search::db::EVENT_IDS_MARK)).await.unwrap();
+        assert_eq!(mark, c);
+
+        // Captures committed but not yet given event ids when the process
+        // stopped get them after the next start (the mark is in the database).
+        store
+            .write(move |conn, _| {
+                conn.execute("DELETE FROM capture_event_ids WHERE capture_id = ?1", [c])?;
+                queries::set_mark(conn, crate::search::db::EVENT_IDS_MARK, b)
+            })
+            .await
+            .unwrap();
+        store.close().await;
+        drop(store);
+        let store = open(dir.path());
+        store.event_ids_caught_up().await;
+        assert_eq!(event_rows(&store).len(), 3);
+        assert_eq!(
+            store.read(move |conn| queries::get_summary(conn, c)).await.unwrap().duplicate_of,
+            Some(a)
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

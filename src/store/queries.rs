@@ -85,11 +85,10 @@ fn headers_text(headers: &[Header]) -> String {
     s
 }
 
-/// What storing a capture found out about it.
+/// What storing a capture found out about it. (Whether it repeats an earlier
+/// delivery is found later, off the capture path: see `search::db::record_event_ids`.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Inserted {
-    /// The first earlier delivery of the same event on its endpoint, if this is a repeat.
-    pub duplicate_of: Option<i64>,
     pub dialect: Option<crate::model::Dialect>,
 }
 
@@ -111,7 +110,7 @@ impl NewCapture {
             starred: false,
             tags: Vec::new(),
             mapping_issues: None,
-            duplicate_of: inserted.duplicate_of,
+            duplicate_of: None,
             dialect: inserted.dialect,
         }
     }
@@ -163,8 +162,7 @@ pub fn insert_capture(
         resp.body,
         dialect.map(|d| d.as_str()),
     ])?;
-    let duplicate_of = crate::search::db::record_event_id(conn, id, c)?;
-    Ok(Inserted { duplicate_of, dialect })
+    Ok(Inserted { dialect })
 }
 
 /// The highest capture id ever stored (deleted ones included).
@@ -177,14 +175,26 @@ pub fn max_capture_id(conn: &Connection) -> Result<i64, StoreError> {
     )?)
 }
 
-/// The id up to which captures are in the full-text index.
-pub fn indexed_upto(conn: &Connection) -> Result<i64, StoreError> {
+/// A capture id mark kept in `settings` (0 when never written).
+pub fn get_mark(conn: &Connection, key: &str) -> Result<i64, StoreError> {
     Ok(conn
-        .query_row("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'fts_indexed_upto'", [], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?
         .unwrap_or(0))
+}
+
+pub fn set_mark(conn: &Connection, key: &str, value: i64) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
+}
+
+/// The id up to which captures are in the full-text index.
+pub fn indexed_upto(conn: &Connection) -> Result<i64, StoreError> {
+    get_mark(conn, "fts_indexed_upto")
 }
 
 /// Add up to `max` captures after `upto` to the full-text index; returns the
@@ -234,11 +244,7 @@ pub fn index_captures(
         // Everything written so far is indexed (ids lost to failed commits included).
         high = high.max(last_id);
     }
-    conn.prepare_cached(
-        "INSERT INTO settings (key, value) VALUES ('fts_indexed_upto', ?1)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    )?
-    .execute([high])?;
+    set_mark(conn, "fts_indexed_upto", high)?;
     Ok(high)
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use rusqlite::Connection;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{broadcast, oneshot, watch};
 
 use super::journal::Record;
 use super::{StoreError, queries};
@@ -37,6 +37,11 @@ pub struct WriterState {
     retention_due: Instant,
     /// Captures up to this id are in the full-text index.
     indexed_upto: i64,
+    /// Captures up to this id have their event id recorded.
+    event_ids_upto: i64,
+    event_ids: watch::Sender<i64>,
+    /// Where captures found to repeat an earlier delivery are told.
+    repeats: broadcast::Sender<Arc<[i64]>>,
     /// When the indexer last ran; it runs at least every [`INDEX_AT_LEAST_EVERY`].
     indexed_at: Instant,
     /// After a failure the indexer waits until then.
@@ -49,9 +54,12 @@ impl WriterState {
         conn: &Connection,
         blobs: super::Blobs,
         on_ingested: OnIngested,
-    ) -> Result<(Self, watch::Receiver<i64>), StoreError> {
+        repeats: broadcast::Sender<Arc<[i64]>>,
+    ) -> Result<(Self, watch::Receiver<i64>, watch::Receiver<i64>), StoreError> {
         let max_id = queries::max_capture_id(conn)?;
         let (ingested, rx) = watch::channel(max_id);
+        let event_ids_upto = queries::get_mark(conn, crate::search::db::EVENT_IDS_MARK)?;
+        let (event_ids, event_ids_rx) = watch::channel(event_ids_upto);
         let state = WriterState {
             ingested_upto: max_id,
             ingested,
@@ -61,15 +69,23 @@ impl WriterState {
             on_ingested,
             retention_due: Instant::now(),
             indexed_upto: queries::indexed_upto(conn)?,
+            event_ids_upto,
+            event_ids,
+            repeats,
             indexed_at: Instant::now(),
             index_paused_until: Instant::now(),
             blobs,
         };
-        Ok((state, rx))
+        Ok((state, rx, event_ids_rx))
+    }
+
+    /// Captures up to this id have their event id recorded.
+    pub fn event_ids_upto(&self) -> i64 {
+        self.event_ids_upto
     }
 
     fn unindexed(&self) -> bool {
-        self.indexed_upto < self.ingested_upto
+        self.indexed_upto < self.ingested_upto || self.event_ids_upto < self.ingested_upto
     }
 
     fn ingest_due(&self) -> bool {
@@ -91,6 +107,8 @@ enum Msg {
     Job(Job),
     /// Journal frames (of the given epoch) just written.
     Ingest(Vec<u8>, u64),
+    /// Record the event ids of every committed capture, then answer.
+    CatchUpEventIds(oneshot::Sender<()>),
     Close(oneshot::Sender<()>),
 }
 
@@ -122,6 +140,8 @@ const INDEX_WHEN_IDLE_FOR: Duration = Duration::from_millis(10);
 const INDEX_AT_LEAST_EVERY: Duration = Duration::from_millis(250);
 /// Captures indexed per transaction.
 const INDEX_CHUNK: usize = 128;
+/// Captures given their event id per transaction when idle or under load.
+const EVENT_ID_CHUNK: usize = 512;
 
 pub(super) fn spawn(conn: Connection, state: WriterState) -> Result<Handle, StoreError> {
     let (tx, rx) = mpsc::channel::<Msg>();
@@ -158,6 +178,13 @@ impl Handle {
         });
         self.tx.send(Msg::Job(job)).map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Resolves once every capture committed so far has its event id recorded.
+    pub(super) async fn catch_up_event_ids(&self) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Msg::CatchUpEventIds(tx)).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)
     }
 
     pub(super) async fn close(&self) {
@@ -214,6 +241,7 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
             }
         }
         let mut jobs = Vec::new();
+        let mut catch_ups = Vec::new();
         let mut queue_empty = false;
         let mut next = first;
         loop {
@@ -222,6 +250,7 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
                 Some(Msg::Ingest(frames, epoch)) => {
                     state.pending.extend(super::journal::decode_all(&frames, epoch));
                 }
+                Some(Msg::CatchUpEventIds(ack)) => catch_ups.push(ack),
                 Some(Msg::Close(ack)) => closing.push(ack),
                 None => {}
             }
@@ -245,8 +274,21 @@ fn run(conn: Connection, mut state: WriterState, rx: mpsc::Receiver<Msg>) {
             commit_batch(&conn, &mut state, jobs, retention);
             last_commit = Instant::now();
         }
+        if !catch_ups.is_empty() {
+            record_event_ids(&conn, &mut state, usize::MAX);
+            // Answered even if that failed: readers then see what is recorded.
+            for ack in catch_ups {
+                let _ = ack.send(());
+            }
+        }
         if state.index_due(idle) {
-            index_chunk(&conn, &mut state);
+            state.indexed_at = Instant::now();
+            if state.event_ids_upto < state.ingested_upto {
+                record_event_ids(&conn, &mut state, EVENT_ID_CHUNK);
+            }
+            if state.indexed_upto < state.ingested_upto {
+                index_chunk(&conn, &mut state);
+            }
         }
         // Close once everything queued before the close request is committed.
         if !closing.is_empty() && queue_empty {
@@ -295,9 +337,37 @@ fn ingest(conn: &Connection, state: &mut WriterState) -> bool {
     }
 }
 
+/// Record the event ids of up to `max` committed captures, in a transaction
+/// of its own, and tell who listens which of them repeat an earlier delivery.
+fn record_event_ids(conn: &Connection, state: &mut WriterState, max: usize) {
+    let result = (|| -> Result<crate::search::db::Recorded, StoreError> {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let recorded =
+            crate::search::db::record_event_ids(conn, state.event_ids_upto, state.ingested_upto, max)?;
+        conn.execute_batch("COMMIT")?;
+        Ok(recorded)
+    })();
+    match result {
+        Ok(recorded) => {
+            state.event_ids_upto = recorded.upto;
+            state.event_ids.send_replace(recorded.upto);
+            if !recorded.repeats.is_empty() {
+                // Nobody listening is fine: the links are in the database.
+                let _ = state.repeats.send(recorded.repeats.into());
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "recording event ids failed; trying again later");
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            state.index_paused_until = Instant::now() + Duration::from_secs(5);
+        }
+    }
+}
+
 /// Put the next captures into the full-text index, in a transaction of its own.
 fn index_chunk(conn: &Connection, state: &mut WriterState) {
-    state.indexed_at = Instant::now();
     let result = (|| -> Result<i64, StoreError> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let high = queries::index_captures(

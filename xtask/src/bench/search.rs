@@ -240,7 +240,7 @@ pub fn run(opts: &BenchOpts) -> Result<Verdict> {
             let e = queries::create_endpoint(c, name)?;
             if name == "highlevel" {
                 let src = EventIdSource { kind: EventIdKind::Header, name: "webhook-id".into() };
-                hookbench::search::db::set_event_source(c, e.id, Some(&src))?;
+                hookbench::search::db::set_event_source(c, e.id, Some(&src), 0)?;
             }
             out.push((e.id, e.slug));
         }
@@ -293,6 +293,8 @@ pub fn run(opts: &BenchOpts) -> Result<Verdict> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+    // Event ids too (the engine records them after the insert, like the index).
+    rt.block_on(store.event_ids_caught_up());
     let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "store: {CAPTURES} captures, {} MiB, built and indexed in {:.1} s",
