@@ -69,6 +69,12 @@ pub fn typescript() -> String {
         crate::analysis::mapping::MappingPreview::decl(),
         crate::analysis::mapping::TypeChange::decl(),
         crate::analysis::mapping::MappingCheck::decl(),
+        crate::template::Severity::decl(),
+        crate::template::Diagnostic::decl(),
+        crate::template::Mode::decl(),
+        crate::template::Rendered::decl(),
+        crate::api::template::RenderRequest::decl(),
+        crate::api::template::SampleContact::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test` (src/bindings.rs). Do not edit.\n\

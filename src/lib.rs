@@ -14,4 +14,5 @@ pub mod prefs;
 pub mod search;
 pub mod server;
 pub mod store;
+pub mod template;
 pub mod util;

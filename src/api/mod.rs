@@ -13,6 +13,7 @@ mod error;
 mod extract;
 mod handlers;
 mod search;
+pub mod template;
 mod ui;
 
 /// Request and response bodies of the API beyond the model types.
@@ -75,6 +76,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/openapi.json", get(openapi_json))
         .merge(analysis::routes())
         .merge(search::routes())
+        .merge(template::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token));
     Router::new()
         .route("/", get(handlers::landing))
@@ -121,6 +123,7 @@ impl utoipa::Modify for BearerAuth {
         analysis::preview_mapping,
         search::list_filters, search::create_filter, search::delete_filter,
         search::get_event_id, search::put_event_id, search::deliveries,
+        template::render_template, template::get_contact, template::put_contact,
     ),
     components(schemas(crate::events::Event))
 )]

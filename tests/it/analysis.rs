@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::common::{EventStream, Hookbench};
 
 /// Send a request with exactly these headers (and Content-Length); returns the capture id.
-fn send(hb: &Hookbench, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> i64 {
+pub(crate) fn send(hb: &Hookbench, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> i64 {
     let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", hb.capture_addr);
     for (n, v) in headers {
         req.push_str(&format!("{n}: {v}\r\n"));
@@ -23,11 +23,11 @@ fn send(hb: &Hookbench, method: &str, target: &str, headers: &[(&str, &str)], bo
     resp.capture_id()
 }
 
-fn send_json(hb: &Hookbench, target: &str, body: Value) -> i64 {
+pub(crate) fn send_json(hb: &Hookbench, target: &str, body: Value) -> i64 {
     send(hb, "POST", target, &[("Content-Type", "application/json")], body.to_string().as_bytes())
 }
 
-fn slug_path(url: &str) -> String {
+pub(crate) fn slug_path(url: &str) -> String {
     format!("/h/{}", url.rsplit("/h/").next().expect("an endpoint URL"))
 }
 

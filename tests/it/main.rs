@@ -9,3 +9,4 @@ mod crash;
 mod lifecycle;
 mod listener;
 mod search;
+mod template;

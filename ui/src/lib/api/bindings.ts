@@ -413,3 +413,44 @@ null: Array<string>, type_changed: Array<TypeChange>,
  * Fields the reference does not have.
  */
 new: Array<string>, };
+
+export type Severity = "error" | "warning";
+
+export type Diagnostic = { message: string, start: number, end: number, 
+/**
+ * What to write instead (a full tag such as `{{contact.email}}`, or a filter name).
+ */
+suggestion: string | null, 
+/**
+ * `error`: the template is malformed there (the text is kept as written);
+ * `warning`: a tag names nothing in the context (it renders empty).
+ */
+severity: Severity, };
+
+export type Mode = "text" | "json" | "url" | "header";
+
+export type Rendered = { output: string, diagnostics: Array<Diagnostic>, };
+
+export type RenderRequest = { template: string, 
+/**
+ * `inboundWebhookRequest` from this capture…
+ */
+capture_id?: number, 
+/**
+ * …or from this endpoint's mapping reference.
+ */
+endpoint_id?: number, 
+/**
+ * How values are written (default `text`).
+ */
+mode?: Mode, 
+/**
+ * A contact to use instead of the saved sample contact.
+ */
+contact?: Record<string, unknown>, 
+/**
+ * Variables for `{{env.*}}`.
+ */
+env?: Record<string, unknown>, };
+
+export type SampleContact = { contact: Record<string, unknown>, };

@@ -1,0 +1,164 @@
+//! Routes of merge-tag templates (issue 5): render with lint, and the sample
+//! contact `{{contact.*}}` tags render against.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::extract::JsonBody;
+use super::{ApiError, ApiState};
+use crate::analysis::path::parse_tag_path;
+use crate::store::StoreError;
+use crate::template::{Context, Mode, Rendered, context, render, sample_contact};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Templates longer than this are refused (a body template is at most a few MiB).
+const MAX_TEMPLATE: usize = 8 * 1024 * 1024;
+
+pub fn routes() -> Router<ApiState> {
+    Router::new()
+        .route("/api/v1/render", post(render_template))
+        .route("/api/v1/sample-contact", get(get_contact).put(put_contact))
+}
+
+/// `POST /api/v1/render`.
+#[derive(Debug, Clone, Deserialize, ToSchema, ts_rs::TS)]
+pub struct RenderRequest {
+    pub template: String,
+    /// `inboundWebhookRequest` from this capture…
+    #[ts(optional, type = "number")]
+    pub capture_id: Option<i64>,
+    /// …or from this endpoint's mapping reference.
+    #[ts(optional, type = "number")]
+    pub endpoint_id: Option<i64>,
+    /// How values are written (default `text`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub mode: Option<Mode>,
+    /// A contact to use instead of the saved sample contact.
+    #[schema(value_type = Object)]
+    #[ts(optional, type = "Record<string, unknown>")]
+    pub contact: Option<Value>,
+    /// Variables for `{{env.*}}`.
+    #[schema(value_type = Object)]
+    #[ts(optional, type = "Record<string, unknown>")]
+    pub env: Option<Value>,
+}
+
+/// The sample contact (`{{contact.*}}`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
+pub struct SampleContact {
+    #[schema(value_type = Object)]
+    #[ts(type = "Record<string, unknown>")]
+    pub contact: Value,
+}
+
+const CONTACT_KEY: &str = "sample_contact";
+
+fn load_contact(c: &rusqlite::Connection) -> Result<Value, StoreError> {
+    let v: Option<String> = c
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([CONTACT_KEY], |r| r.get(0))
+        .optional()?;
+    match v {
+        Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("sample contact: {e}"))),
+        None => Ok(sample_contact()),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/render", request_body = RenderRequest,
+    responses((status = 200, body = Rendered, description = "The output, and diagnostics with byte offsets into the template"),
+              (status = 400, body = super::error::ErrorBody),
+              (status = 404, body = super::error::ErrorBody, description = "No such capture or endpoint")))]
+pub async fn render_template(
+    State(st): State<ApiState>,
+    JsonBody(req): JsonBody<RenderRequest>,
+) -> ApiResult<Json<Rendered>> {
+    if req.template.len() > MAX_TEMPLATE {
+        return Err(ApiError::bad_request("the template is larger than 8 MiB"));
+    }
+    for (name, v) in [("contact", &req.contact), ("env", &req.env)] {
+        if v.as_ref().is_some_and(|v| !v.is_object()) {
+            return Err(ApiError::bad_request(format!("{name} must be a JSON object")));
+        }
+    }
+    if req.capture_id.is_some() {
+        st.store.caught_up().await;
+    }
+    let store = st.store.clone();
+    let (capture_id, endpoint_id, contact) = (req.capture_id, req.endpoint_id, req.contact.clone());
+    let ctx = st
+        .store
+        .read(move |c| {
+            let contact = match contact {
+                Some(v) => v,
+                None => load_contact(c)?,
+            };
+            let mut ctx = Context::new().with("contact", contact);
+            if let Some(id) = capture_id {
+                let loaded = crate::analysis::db::load(c, store.blobs(), id)?;
+                ctx = ctx.with_inbound(&loaded.source());
+            } else if let Some(ep) = endpoint_id {
+                let (reference, _) = crate::analysis::db::get_reference(c, ep)?
+                    .ok_or(StoreError::NotFound("mapping reference"))?;
+                let parsed: Vec<_> = reference
+                    .fields
+                    .iter()
+                    .filter_map(|f| parse_tag_path(&f.path).ok().map(|s| (s, f.sample.clone())))
+                    .collect();
+                ctx = ctx.with(
+                    "inboundWebhookRequest",
+                    context::document_from_fields(parsed.iter().map(|(s, v)| (s.as_slice(), v))),
+                );
+            }
+            Ok(ctx)
+        })
+        .await?;
+    let ctx = match req.env {
+        Some(env) => ctx.with("env", env),
+        None => ctx,
+    };
+    let mode = req.mode.unwrap_or_default();
+    let template = req.template;
+    let out = tokio::task::spawn_blocking(move || render(&template, &ctx, mode))
+        .await
+        .map_err(|e| ApiError::new(http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(Json(out))
+}
+
+#[utoipa::path(get, path = "/api/v1/sample-contact", responses((status = 200, body = SampleContact)))]
+pub async fn get_contact(State(st): State<ApiState>) -> ApiResult<Json<SampleContact>> {
+    let contact = st.store.read(load_contact).await?;
+    Ok(Json(SampleContact { contact }))
+}
+
+#[utoipa::path(put, path = "/api/v1/sample-contact", request_body = SampleContact,
+    responses((status = 200, body = SampleContact), (status = 400, body = super::error::ErrorBody)))]
+pub async fn put_contact(
+    State(st): State<ApiState>,
+    JsonBody(body): JsonBody<SampleContact>,
+) -> ApiResult<Json<SampleContact>> {
+    if !body.contact.is_object() {
+        return Err(ApiError::bad_request("contact must be a JSON object"));
+    }
+    let text = body.contact.to_string();
+    if text.len() > 1024 * 1024 {
+        return Err(ApiError::bad_request("the sample contact is larger than 1 MiB"));
+    }
+    st.store
+        .write(move |c, _| {
+            c.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [CONTACT_KEY, text.as_str()],
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(Json(body))
+}
