@@ -47,16 +47,20 @@ impl Diagnostic {
     }
 }
 
-/// The candidate closest to `word` by edit distance, if it is close enough to
-/// be what was meant (at most a third of the word's length, and at least 2).
+/// The candidate closest to `word` by edit distance, if it [`is_close`].
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(2);
     candidates
         .into_iter()
         .map(|c| (levenshtein(word, c), c.len(), c))
-        .filter(|(d, _, _)| *d <= limit)
+        .filter(|(d, _, _)| is_close(word, *d))
         .min()
         .map(|(_, _, c)| c)
+}
+
+/// Whether `distance` edits from `word` is close enough to be what was meant:
+/// at most a third of the word's length, and at least 2.
+pub fn is_close(word: &str, distance: usize) -> bool {
+    distance <= (word.chars().count() / 3).max(2)
 }
 
 /// Edit distance between two strings, in characters (case-insensitive).

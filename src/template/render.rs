@@ -77,8 +77,8 @@ fn unknown_tag(tag: &Tag, known: &[String]) -> Diagnostic {
             (d, k.len(), k.as_str())
         })
         .min();
-    let limit = (tag.path.chars().count() / 3).max(2);
-    let suggestion = best.filter(|(d, _, _)| *d <= limit).map(|(_, _, k)| format!("{{{{{k}}}}}"));
+    let suggestion =
+        best.filter(|(d, _, _)| super::is_close(&tag.path, *d)).map(|(_, _, k)| format!("{{{{{k}}}}}"));
     let mut message = if root_known {
         format!("{{{{{}}}}} has no value here", tag.path)
     } else {
