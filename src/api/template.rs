@@ -5,7 +5,6 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -13,7 +12,7 @@ use utoipa::ToSchema;
 use super::extract::JsonBody;
 use super::{ApiError, ApiState};
 use crate::analysis::path::parse_tag_path;
-use crate::store::StoreError;
+use crate::store::{StoreError, queries};
 use crate::template::{Context, Mode, Rendered, context, render, sample_contact};
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -62,14 +61,7 @@ pub struct SampleContact {
 const CONTACT_KEY: &str = "sample_contact";
 
 fn load_contact(c: &rusqlite::Connection) -> Result<Value, StoreError> {
-    let v: Option<String> = c
-        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-        .query_row([CONTACT_KEY], |r| r.get(0))
-        .optional()?;
-    match v {
-        Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("sample contact: {e}"))),
-        None => Ok(sample_contact()),
-    }
+    Ok(queries::get_json_setting(c, CONTACT_KEY)?.unwrap_or_else(sample_contact))
 }
 
 #[utoipa::path(post, path = "/api/v1/render", request_body = RenderRequest,
@@ -147,18 +139,10 @@ pub async fn put_contact(
     if !body.contact.is_object() {
         return Err(ApiError::bad_request("contact must be a JSON object"));
     }
-    let text = body.contact.to_string();
-    if text.len() > 1024 * 1024 {
+    if body.contact.to_string().len() > 1024 * 1024 {
         return Err(ApiError::bad_request("the sample contact is larger than 1 MiB"));
     }
-    st.store
-        .write(move |c, _| {
-            c.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [CONTACT_KEY, text.as_str()],
-            )?;
-            Ok(())
-        })
-        .await?;
+    let contact = body.contact.clone();
+    st.store.write(move |c, _| queries::put_json_setting(c, CONTACT_KEY, &contact)).await?;
     Ok(Json(body))
 }

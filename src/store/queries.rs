@@ -6,9 +6,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::StoreError;
-use crate::model::{
-    Capture, CaptureSummary, Endpoint, Header, HeaderSource, Retention, SentResponse, Settings,
-};
+use crate::model::{Capture, CaptureSummary, Endpoint, Header, HeaderSource, SentResponse, Settings};
 use crate::util::{new_slug, now_ms};
 
 /// A request to store, as the capture listener assembled it.
@@ -510,25 +508,37 @@ pub fn delete_capture(conn: &Connection, id: i64) -> Result<i64, StoreError> {
 
 // ---------------------------------------------------------------- settings
 
+/// A JSON value kept in `settings` under `key` (None when never written).
+pub fn get_json_setting<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    let v: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?;
+    v.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("{key} setting: {e}"))))
+        .transpose()
+}
+
+pub fn put_json_setting<T: serde::Serialize>(
+    conn: &Connection,
+    key: &str,
+    value: &T,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, json(value)])?;
+    Ok(())
+}
+
 pub fn get_settings(conn: &Connection) -> Result<Settings, StoreError> {
-    let v: Option<String> =
-        conn.query_row("SELECT value FROM settings WHERE key = 'retention'", [], |r| r.get(0)).optional()?;
-    let retention = match v {
-        Some(s) => {
-            serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("retention setting: {e}")))?
-        }
-        None => Retention::default(),
-    };
-    Ok(Settings { retention })
+    Ok(Settings { retention: get_json_setting(conn, "retention")?.unwrap_or_default() })
 }
 
 pub fn put_settings(conn: &Connection, s: &Settings) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO settings (key, value) VALUES ('retention', ?1)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [json(&s.retention)],
-    )?;
-    Ok(())
+    put_json_setting(conn, "retention", &s.retention)
 }
 
 /// Delete captures beyond the retention settings. Starred captures are kept.
