@@ -98,8 +98,9 @@ struct Current {
     bound: bool,
     error: Option<String>,
     suggested: Option<SocketAddr>,
-    /// Stops the serving task of the bound socket.
-    stop: Option<CancellationToken>,
+    /// Stops the serving task of the bound socket, which answers once the
+    /// socket is closed.
+    stop: Option<(CancellationToken, tokio::sync::oneshot::Receiver<()>)>,
 }
 
 struct Inner {
@@ -211,8 +212,10 @@ impl Listener {
             suggested_addr: None,
         })?;
         let stop = self.inner.shutdown.child_token();
+        let (closed_tx, closed) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(super::serve(
             l,
+            closed_tx,
             self.inner.store.clone(),
             self.inner.limits.clone(),
             stop.clone(),
@@ -220,7 +223,7 @@ impl Listener {
         ));
         self.track(task);
         self.inner.store.set_capture_base(&crate::server::url_for(bound));
-        *cur = Current { addr: bound, bound: true, error: None, suggested: None, stop: Some(stop) };
+        *cur = Current { addr: bound, bound: true, error: None, suggested: None, stop: Some((stop, closed)) };
         tracing::info!(capture = %crate::server::url_for(bound), "capture listener bound");
         if !bound.ip().is_loopback() {
             tracing::warn!(%bound, "the capture listener is reachable from other machines");
@@ -329,7 +332,7 @@ impl Listener {
             Ok(l) => l,
             Err(e) if ours_in_the_way && e.kind() == std::io::ErrorKind::AddrInUse => {
                 let old = cur.addr;
-                self.stop_current(cur);
+                self.stop_current(cur).await;
                 match bind_retrying(addr).await {
                     Ok(l) => l,
                     Err(e) => {
@@ -352,15 +355,20 @@ impl Listener {
                 });
             }
         };
-        self.stop_current(cur);
+        self.stop_current(cur).await;
         self.start_serving(cur, new)?;
         Ok(())
     }
 
-    /// Stop accepting on the bound socket; its open connections finish (bounded).
-    fn stop_current(&self, cur: &mut Current) {
-        if let Some(stop) = cur.stop.take() {
+    /// Stop accepting on the bound socket and wait until it is closed (so a
+    /// move is complete when it is answered: the old port refuses); its open
+    /// connections finish on their own (bounded).
+    async fn stop_current(&self, cur: &mut Current) {
+        if let Some((stop, closed)) = cur.stop.take() {
             stop.cancel();
+            if tokio::time::timeout(Duration::from_secs(5), closed).await.is_err() {
+                tracing::warn!(addr = %cur.addr, "the old capture socket was slow to close");
+            }
         }
         cur.bound = false;
     }

@@ -34,10 +34,11 @@ struct Ctx {
     limits: Arc<Limits>,
 }
 
-/// Accept connections on `listener` until `shutdown` fires, then let open
-/// connections finish (bounded by `grace`).
+/// Accept connections on `listener` until `shutdown` fires, then close it
+/// (and say so on `closed`) and let open connections finish (bounded by `grace`).
 pub async fn serve(
     listener: TcpListener,
+    closed: tokio::sync::oneshot::Sender<()>,
     store: Store,
     limits: Arc<Limits>,
     shutdown: CancellationToken,
@@ -78,6 +79,7 @@ pub async fn serve(
         });
     }
     drop(listener);
+    let _ = closed.send(());
     if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
         tracing::warn!("some capture connections were still open at shutdown");
     }
