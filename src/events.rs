@@ -34,6 +34,9 @@ pub enum Event {
     /// The capture listener moved, paused, resumed or got another body limit.
     #[serde(rename = "listener.changed")]
     ListenerChanged(ListenerStatus),
+    /// An outbound request (send, replay, forward, bulk item) was logged.
+    #[serde(rename = "send.created")]
+    SendCreated(crate::outbound::log::SendSummary),
 }
 
 impl Event {
@@ -47,6 +50,7 @@ impl Event {
             Event::EndpointUpdated(_) => "endpoint.updated",
             Event::EndpointDeleted { .. } => "endpoint.deleted",
             Event::ListenerChanged(_) => "listener.changed",
+            Event::SendCreated(_) => "send.created",
         }
     }
 

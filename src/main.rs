@@ -22,6 +22,105 @@ enum Command {
     Serve(EngineOptions),
     /// Compare two captures: method, path, query, headers and body (works while `serve` runs).
     Diff(DiffArgs),
+    /// Send a request (merge tags allowed) and print the response; it is kept in the execution log.
+    Send(SendArgs),
+    /// Send a capture again, to another URL, and print the response.
+    Replay(ReplayArgs),
+}
+
+/// How `send` and `replay` send and print.
+#[derive(clap::Args)]
+struct Delivery {
+    /// Build the request and print it; send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not check the server's TLS certificate.
+    #[arg(short = 'k', long)]
+    insecure: bool,
+    /// An HTTP proxy: http://[user:pass@]host:port.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Give up after this many seconds (default 30).
+    #[arg(long, value_name = "SECONDS", default_value = "30")]
+    timeout: f64,
+    /// Do not follow redirects.
+    #[arg(long)]
+    no_follow: bool,
+    /// Print the response's status line and headers before its body.
+    #[arg(short = 'i', long)]
+    include: bool,
+    /// Print the logged send as JSON (as `POST /api/v1/requests/send` returns it).
+    #[arg(long)]
+    json_output: bool,
+    /// The data directory of the app or `serve` to go through (default: the platform's).
+    #[arg(long, env = "HOOKBENCH_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+}
+
+impl Delivery {
+    fn options(&self) -> serde_json::Value {
+        serde_json::json!({
+            "timeout_ms": (self.timeout.max(0.001) * 1000.0) as u64,
+            "follow_redirects": !self.no_follow,
+            "verify_tls": !self.insecure,
+            "proxy": self.proxy,
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct SendArgs {
+    /// The URL; may hold merge tags such as {{env.base}}.
+    url: String,
+    /// The method (default: POST with a body, else GET).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    method: Option<String>,
+    /// A header, 'Name: value' (repeatable, order kept).
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    headers: Vec<String>,
+    /// A raw body (merge tags allowed); @FILE sends a file's bytes as they are, @- reads stdin.
+    #[arg(short = 'd', long, value_name = "BODY", conflicts_with_all = ["json", "form"])]
+    data: Option<String>,
+    /// A JSON body (merge tags allowed, values escaped as JSON); Content-Type: application/json.
+    #[arg(long, value_name = "BODY", conflicts_with = "form")]
+    json: Option<String>,
+    /// A form field name=value (repeatable); application/x-www-form-urlencoded.
+    #[arg(short = 'F', long, value_name = "NAME=VALUE")]
+    form: Vec<String>,
+    /// Authorization: Bearer TOKEN.
+    #[arg(long, value_name = "TOKEN", conflicts_with = "basic")]
+    bearer: Option<String>,
+    /// Authorization: Basic, from USER:PASSWORD.
+    #[arg(long, value_name = "USER:PASSWORD")]
+    basic: Option<String>,
+    /// Take {{inboundWebhookRequest.*}} from this capture.
+    #[arg(long, value_name = "ID")]
+    capture: Option<i64>,
+    /// A variable for {{env.NAME}} (repeatable).
+    #[arg(short = 'e', long = "env", value_name = "NAME=VALUE")]
+    env: Vec<String>,
+    #[command(flatten)]
+    delivery: Delivery,
+}
+
+#[derive(clap::Args)]
+struct ReplayArgs {
+    /// The capture's id.
+    capture: i64,
+    /// Where to send it (the capture's query string is added when this URL has none).
+    #[arg(long, value_name = "URL")]
+    to: String,
+    /// Another method.
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    method: Option<String>,
+    /// Another path (and query) on the target.
+    #[arg(long)]
+    path: Option<String>,
+    /// Keep the captured Host header.
+    #[arg(long)]
+    keep_host: bool,
+    #[command(flatten)]
+    delivery: Delivery,
 }
 
 #[derive(clap::Args)]
@@ -57,11 +156,119 @@ fn diff(args: DiffArgs) -> Result<()> {
     Ok(())
 }
 
-fn init_logging() {
+fn pair(s: &str, sep: char, what: &str) -> Result<(String, String)> {
+    let (n, v) =
+        s.split_once(sep).ok_or_else(|| anyhow::anyhow!("{what} {s:?} must look like NAME{sep}VALUE"))?;
+    Ok((n.trim().to_owned(), v.trim_start().to_owned()))
+}
+
+/// The `POST /api/v1/requests/send` body for `hookbench send`.
+fn send_body(a: &SendArgs) -> Result<serde_json::Value> {
+    use base64::Engine as _;
+    use serde_json::json;
+    let headers = a
+        .headers
+        .iter()
+        .map(|h| pair(h, ':', "the header").map(|(n, v)| json!({"name": n, "value": v})))
+        .collect::<Result<Vec<_>>>()?;
+    let mut req = json!({"url": a.url, "headers": headers, "options": a.delivery.options(), "dry_run": a.delivery.dry_run});
+    let has_body = a.data.is_some() || a.json.is_some() || !a.form.is_empty();
+    req["method"] = json!(a.method.clone().unwrap_or_else(|| if has_body { "POST" } else { "GET" }.into()));
+    if let Some(d) = &a.data {
+        match d.strip_prefix('@') {
+            Some(file) => {
+                let bytes = if file == "-" {
+                    let mut b = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
+                    b
+                } else {
+                    std::fs::read(file).map_err(|e| anyhow::anyhow!("reading {file}: {e}"))?
+                };
+                req["body_type"] = json!("raw");
+                req["body_base64"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
+            }
+            None => {
+                req["body_type"] = json!("raw");
+                req["body"] = json!(d);
+            }
+        }
+    } else if let Some(j) = &a.json {
+        req["body_type"] = json!("json");
+        req["body"] = json!(j);
+    } else if !a.form.is_empty() {
+        let fields = a
+            .form
+            .iter()
+            .map(|f| pair(f, '=', "the form field").map(|(n, v)| json!({"name": n, "value": v})))
+            .collect::<Result<Vec<_>>>()?;
+        req["body_type"] = json!("form");
+        req["form"] = json!(fields);
+    }
+    if let Some(t) = &a.bearer {
+        req["auth"] = json!({"type": "bearer", "token": t});
+    } else if let Some(b) = &a.basic {
+        let (u, p) = b.split_once(':').unwrap_or((b, ""));
+        req["auth"] = json!({"type": "basic", "username": u, "password": p});
+    }
+    if let Some(c) = a.capture {
+        req["capture_id"] = json!(c);
+    }
+    if !a.env.is_empty() {
+        let mut env = serde_json::Map::new();
+        for e in &a.env {
+            let (n, v) = pair(e, '=', "the variable")?;
+            env.insert(n, json!(v));
+        }
+        req["env"] = serde_json::Value::Object(env);
+    }
+    Ok(req)
+}
+
+/// Send through the engine's API and print the result; fails (exit 1) when
+/// there was no response.
+async fn deliver(d: &Delivery, path: &str, body: serde_json::Value) -> Result<()> {
+    use std::io::Write;
+    let data_dir = d.data_dir.clone().unwrap_or_else(hookbench::config::default_data_dir);
+    let remote = hookbench::remote::Remote::connect(&data_dir).await?;
+    let result = remote.call("POST", path, Some(&body)).await;
+    remote.close().await;
+    let sent = match result {
+        Ok(v) => v,
+        Err(e) => {
+            for diag in e.body["error"]["diagnostics"].as_array().into_iter().flatten() {
+                eprintln!(
+                    "  {} (bytes {}..{}): {}",
+                    diag["field"].as_str().unwrap_or(""),
+                    diag["start"],
+                    diag["end"],
+                    diag["message"].as_str().unwrap_or(""),
+                );
+            }
+            anyhow::bail!(e.message);
+        }
+    };
+    let stored: hookbench::outbound::log::StoredSend = serde_json::from_value(sent.clone())?;
+    let mut out = std::io::stdout().lock();
+    if d.json_output {
+        serde_json::to_writer_pretty(&mut out, &sent)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(&hookbench::outbound::print::terminal(&stored, d.include))?;
+    }
+    out.flush()?;
+    eprint!("{}", hookbench::outbound::print::summary(&stored));
+    if stored.error.is_some() {
+        // The summary said why; no second message.
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("HOOKBENCH_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| EnvFilter::new("hookbench=info,warn"));
+        .unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -104,10 +311,26 @@ async fn serve(opts: EngineOptions) -> Result<()> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    init_logging();
     let cli = Cli::parse();
+    // Commands that print a result keep the engine's own log to warnings.
+    init_logging(if matches!(cli.command, Command::Serve(_)) { "hookbench=info,warn" } else { "warn" });
     match cli.command {
         Command::Serve(opts) => serve(opts).await,
         Command::Diff(args) => tokio::task::spawn_blocking(move || diff(args)).await?,
+        Command::Send(args) => {
+            let body = send_body(&args)?;
+            let path = "/api/v1/requests/send";
+            deliver(&args.delivery, path, body).await
+        }
+        Command::Replay(args) => {
+            let body = serde_json::json!({
+                "url": args.to,
+                "overrides": {"method": args.method, "path": args.path, "keep_host": args.keep_host},
+                "options": args.delivery.options(),
+                "dry_run": args.delivery.dry_run,
+            });
+            let path = format!("/api/v1/captures/{}/replay", args.capture);
+            deliver(&args.delivery, &path, body).await
+        }
     }
 }

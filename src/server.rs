@@ -43,6 +43,9 @@ pub struct Server {
     _lock: File,
 }
 
+/// In the data directory while an engine runs there: its [`ReadyInfo`] (owner-only).
+pub const RUNNING_FILE: &str = "running.json";
+
 /// How long open connections get to finish at shutdown.
 const GRACE: Duration = Duration::from_secs(5);
 
@@ -160,6 +163,7 @@ impl Server {
             events: events.clone(),
             token: Arc::from(token.as_str()),
             listener: listener.clone(),
+            outbound: crate::outbound::Outbound::new(store.clone(), events.clone()),
             api_addr,
             data_dir: Arc::from(data_dir.as_path()),
             ui_dir: ui_dir.as_deref().map(Arc::from),
@@ -180,11 +184,14 @@ impl Server {
         let info = ReadyInfo { capture_url, api_url: url_for(api_addr), token };
         let ui = ui_dir.as_deref().map_or_else(|| "none (status page)".into(), |d| d.display().to_string());
         tracing::info!(capture = %info.capture_url, api = %info.api_url, data_dir = %data_dir.display(), %ui, "listening");
+        let json = serde_json::to_vec_pretty(&info)?;
         if let Some(path) = &opts.ready_file {
-            let json = serde_json::to_vec_pretty(&info)?;
             write_private(path, &json)
                 .with_context(|| format!("writing the ready file {}", path.display()))?;
         }
+        // Where `hookbench send`, `replay` and `listen` find this engine.
+        let running = data_dir.join(RUNNING_FILE);
+        write_private(&running, &json).with_context(|| format!("writing {}", running.display()))?;
         stop_on_error.disarm();
         Ok(Server { store, events, info, data_dir, listener, api_addr, shutdown, tasks, _lock: lock })
     }
@@ -202,5 +209,6 @@ impl Server {
             }
         }
         self.store.close().await;
+        let _ = std::fs::remove_file(self.data_dir.join(RUNNING_FILE));
     }
 }

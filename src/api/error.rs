@@ -16,6 +16,8 @@ pub struct ApiError {
     pub message: String,
     /// For `bad_query`: where the bad token is (bytes into the query) and its length.
     pub span: Option<(usize, usize)>,
+    /// For `template_error`: every problem, by field.
+    pub diagnostics: Option<Vec<crate::outbound::spec::FieldDiagnostic>>,
 }
 
 #[derive(Serialize, ToSchema, ts_rs::TS)]
@@ -37,11 +39,15 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub length: Option<usize>,
+    /// `template_error`: each problem with its field and byte offsets into that field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub diagnostics: Option<Vec<crate::outbound::spec::FieldDiagnostic>>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), span: None }
+        ApiError { status, code, message: message.into(), span: None, diagnostics: None }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
@@ -53,6 +59,7 @@ impl ApiError {
             code: "bad_query",
             message: e.message,
             span: Some((e.position, e.length)),
+            diagnostics: None,
         }
     }
     pub fn not_found(what: &str) -> Self {
@@ -68,6 +75,7 @@ impl IntoResponse for ApiError {
                 message: self.message,
                 position: self.span.map(|s| s.0),
                 length: self.span.map(|s| s.1),
+                diagnostics: self.diagnostics,
             },
         };
         (self.status, Json(body)).into_response()

@@ -12,6 +12,7 @@ mod auth;
 mod error;
 mod extract;
 mod handlers;
+mod requests;
 mod search;
 pub mod template;
 mod ui;
@@ -42,6 +43,8 @@ pub struct ApiState {
     pub store: Store,
     pub events: Events,
     pub listener: crate::capture::Listener,
+    /// Sends, replays and forwards.
+    pub outbound: crate::outbound::Outbound,
     pub token: Arc<str>,
     /// The control listener's own address (for the Host check and URLs).
     pub api_addr: SocketAddr,
@@ -77,6 +80,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(analysis::routes())
         .merge(search::routes())
         .merge(template::routes())
+        .merge(requests::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token));
     Router::new()
         .route("/", get(handlers::landing))
@@ -124,6 +128,7 @@ impl utoipa::Modify for BearerAuth {
         search::list_filters, search::create_filter, search::delete_filter,
         search::get_event_id, search::put_event_id, search::deliveries,
         template::render_template, template::get_contact, template::put_contact,
+        requests::send, requests::replay_capture, requests::list, requests::get_one, requests::delete_one,
     ),
     components(schemas(crate::events::Event))
 )]

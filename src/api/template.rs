@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::extract::JsonBody;
 use super::{ApiError, ApiState};
 use crate::analysis::path::parse_tag_path;
+use crate::outbound::spec::TemplateContext;
 use crate::store::{StoreError, queries};
 use crate::template::{Context, Mode, Rendered, context, render, sample_contact};
 
@@ -75,16 +76,35 @@ pub async fn render_template(
     if req.template.len() > MAX_TEMPLATE {
         return Err(ApiError::bad_request("the template is larger than 8 MiB"));
     }
-    for (name, v) in [("contact", &req.contact), ("env", &req.env)] {
+    let spec = TemplateContext {
+        capture_id: req.capture_id,
+        endpoint_id: req.endpoint_id,
+        contact: req.contact,
+        env: req.env,
+    };
+    let ctx = build_context(&st, &spec).await?;
+    let mode = req.mode.unwrap_or_default();
+    let template = req.template;
+    let out = tokio::task::spawn_blocking(move || render(&template, &ctx, mode))
+        .await
+        .map_err(|e| ApiError::new(http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(Json(out))
+}
+
+/// The context `{{…}}` tags render against: the sample contact (or the one
+/// given), `inboundWebhookRequest` from a capture or an endpoint's mapping
+/// reference, and `env`.
+pub(crate) async fn build_context(st: &ApiState, spec: &TemplateContext) -> ApiResult<Context> {
+    for (name, v) in [("contact", &spec.contact), ("env", &spec.env)] {
         if v.as_ref().is_some_and(|v| !v.is_object()) {
             return Err(ApiError::bad_request(format!("{name} must be a JSON object")));
         }
     }
-    if req.capture_id.is_some() {
+    if spec.capture_id.is_some() {
         st.store.caught_up().await;
     }
     let store = st.store.clone();
-    let (capture_id, endpoint_id, contact) = (req.capture_id, req.endpoint_id, req.contact.clone());
+    let (capture_id, endpoint_id, contact) = (spec.capture_id, spec.endpoint_id, spec.contact.clone());
     let ctx = st
         .store
         .read(move |c| {
@@ -112,16 +132,10 @@ pub async fn render_template(
             Ok(ctx)
         })
         .await?;
-    let ctx = match req.env {
+    Ok(match spec.env.clone() {
         Some(env) => ctx.with("env", env),
         None => ctx,
-    };
-    let mode = req.mode.unwrap_or_default();
-    let template = req.template;
-    let out = tokio::task::spawn_blocking(move || render(&template, &ctx, mode))
-        .await
-        .map_err(|e| ApiError::new(http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    Ok(Json(out))
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/sample-contact", responses((status = 200, body = SampleContact)))]

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_analysis", include_str!("migrations/0002_analysis.sql")),
     ("0003_search", include_str!("migrations/0003_search.sql")),
     ("0004_event_ids_later", include_str!("migrations/0004_event_ids_later.sql")),
+    ("0005_sends", include_str!("migrations/0005_sends.sql")),
 ];
 
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {

@@ -8,5 +8,7 @@ mod common;
 mod crash;
 mod lifecycle;
 mod listener;
+mod outbound;
 mod search;
+mod sinks;
 mod template;

@@ -215,7 +215,7 @@ export type ListenerChange = {
  */
 addr?: string, paused?: boolean, max_body?: number, };
 
-export type Event = { "type": "capture.created", "data": CaptureSummary } | { "type": "capture.updated", "data": CaptureSummary } | { "type": "capture.deleted", "data": { id: number, endpoint_id: number, } } | { "type": "endpoint.created", "data": Endpoint } | { "type": "endpoint.updated", "data": Endpoint } | { "type": "endpoint.deleted", "data": { id: number, } } | { "type": "listener.changed", "data": ListenerStatus };
+export type Event = { "type": "capture.created", "data": CaptureSummary } | { "type": "capture.updated", "data": CaptureSummary } | { "type": "capture.deleted", "data": { id: number, endpoint_id: number, } } | { "type": "endpoint.created", "data": Endpoint } | { "type": "endpoint.updated", "data": Endpoint } | { "type": "endpoint.deleted", "data": { id: number, } } | { "type": "listener.changed", "data": ListenerStatus } | { "type": "send.created", "data": SendSummary };
 
 export type Theme = "system" | "light" | "dark";
 
@@ -279,7 +279,11 @@ position?: number,
 /**
  * `bad_query`: the bad token's length in bytes.
  */
-length?: number, };
+length?: number, 
+/**
+ * `template_error`: each problem with its field and byte offsets into that field.
+ */
+diagnostics?: Array<FieldDiagnostic>, };
 
 export type CaptureRef = { id: number, endpoint_id: number, method: string, path: string, 
 /**
@@ -454,3 +458,221 @@ contact?: Record<string, unknown>,
 env?: Record<string, unknown>, };
 
 export type SampleContact = { contact: Record<string, unknown>, };
+
+export type NameValue = { name: string, value: string, 
+/**
+ * A row switched off stays in the builder but is not sent.
+ */
+enabled?: boolean, };
+
+export type FilePart = { 
+/**
+ * The form field's name.
+ */
+name: string, filename: string, content_type?: string, 
+/**
+ * The file's bytes, base64.
+ */
+data_base64: string, };
+
+export type BodyType = "none" | "json" | "form" | "multipart" | "raw";
+
+export type ApiKeyIn = "header" | "query";
+
+export type OAuthGrant = "client_credentials" | "refresh_token";
+
+export type ClientAuth = "basic" | "body";
+
+export type Auth = { "type": "none" } | { "type": "bearer", token: string, } | { "type": "basic", username: string, password: string, } | { "type": "api_key", name: string, value: string, in?: ApiKeyIn, } | { "type": "oauth2", grant?: OAuthGrant, token_url: string, client_id: string, client_secret?: string, scope?: string, audience?: string, 
+/**
+ * For the refresh-token grant.
+ */
+refresh_token?: string, client_auth?: ClientAuth, };
+
+export type SendOptions = { 
+/**
+ * For the whole exchange, redirects and token fetches included (default
+ * 30 s, as long as HighLevel waits for a webhook's answer).
+ */
+timeout_ms?: bigint, 
+/**
+ * Follow up to 10 redirects (default on).
+ */
+follow_redirects?: boolean, 
+/**
+ * Check the server's TLS certificate (default on).
+ */
+verify_tls?: boolean, 
+/**
+ * An HTTP proxy: `http://[user:pass@]host:port`.
+ */
+proxy?: string, };
+
+export type TemplateContext = { 
+/**
+ * `inboundWebhookRequest` from this capture…
+ */
+capture_id?: number, 
+/**
+ * …or from this endpoint's mapping reference.
+ */
+endpoint_id?: number, 
+/**
+ * A contact to use instead of the saved sample contact.
+ */
+contact?: Record<string, unknown>, 
+/**
+ * Variables for `{{env.*}}`.
+ */
+env?: Record<string, unknown>, };
+
+export type SendRequest = { 
+/**
+ * Any method; GET, POST, PUT, PATCH, DELETE, HEAD and OPTIONS are the usual ones.
+ */
+method: string, 
+/**
+ * May hold merge tags; a tag's value in the path or query is percent-encoded.
+ */
+url: string, 
+/**
+ * Appended to the URL's query, in order.
+ */
+query?: Array<NameValue>, headers?: Array<NameValue>, 
+/**
+ * The body template (for `json` and `raw`).
+ */
+body?: string, 
+/**
+ * Default: `raw` when `body` or `body_base64` is given, else `none`.
+ */
+body_type?: BodyType, 
+/**
+ * Exact body bytes for `raw` (no merge tags), instead of `body`.
+ */
+body_base64?: string, 
+/**
+ * Fields of a `form` or `multipart` body.
+ */
+form?: Array<NameValue>, 
+/**
+ * Files of a `multipart` body.
+ */
+files?: Array<FilePart>, auth?: Auth, options?: SendOptions, 
+/**
+ * Build and render only: nothing is sent or stored.
+ */
+dry_run?: boolean, 
+/**
+ * `inboundWebhookRequest` from this capture…
+ */
+capture_id?: number, 
+/**
+ * …or from this endpoint's mapping reference.
+ */
+endpoint_id?: number, 
+/**
+ * A contact to use instead of the saved sample contact.
+ */
+contact?: Record<string, unknown>, 
+/**
+ * Variables for `{{env.*}}`.
+ */
+env?: Record<string, unknown>, };
+
+export type FieldDiagnostic = { 
+/**
+ * `url`, `query[0].value`, `headers[2].name`, `body`, `form[1].value`, `auth.token`…
+ */
+field: string, message: string, start: number, end: number, 
+/**
+ * What to write instead (a full tag such as `{{contact.email}}`, or a filter name).
+ */
+suggestion: string | null, 
+/**
+ * `error`: the template is malformed there (the text is kept as written);
+ * `warning`: a tag names nothing in the context (it renders empty).
+ */
+severity: Severity, };
+
+export type ReplayOverrides = { method?: string, 
+/**
+ * Replaces the target URL's path (and query, if it has one).
+ */
+path?: string, 
+/**
+ * The headers to send instead of the captured ones.
+ */
+headers?: Array<NameValue>, 
+/**
+ * A body (text) instead of the captured one.
+ */
+body?: string, 
+/**
+ * A body (bytes, base64) instead of the captured one.
+ */
+body_base64?: string, 
+/**
+ * Keep the captured `Host` header instead of the target's.
+ */
+keep_host?: boolean, };
+
+export type ReplayRequest = { 
+/**
+ * Where to send it. The capture's query string is added when this URL has none.
+ */
+url: string, overrides?: ReplayOverrides, options?: SendOptions, dry_run?: boolean, };
+
+export type SendKind = "send" | "replay" | "forward" | "bulk";
+
+export type SentRequest = { method: string, url: string, http_version: string, 
+/**
+ * In order, as written.
+ */
+headers: Array<Header>, 
+/**
+ * The head exactly as written, secrets masked.
+ */
+head: string, 
+/**
+ * The body as text (invalid UTF-8 replaced); `body_base64` holds the bytes when it is not text.
+ */
+body: string, body_base64?: string, body_size: number, };
+
+export type ReceivedResponse = { status: number, reason: string, http_version: string, headers: Array<Header>, body: string, body_base64?: string, body_size: number, 
+/**
+ * The body was longer than the 25 MiB kept; the rest was not read.
+ */
+truncated: boolean, };
+
+export type Redirect = { status: number, 
+/**
+ * Where it pointed.
+ */
+url: string, };
+
+export type StoredSend = { id: number | null, created_at: number, kind: SendKind, 
+/**
+ * The capture replayed or forwarded.
+ */
+capture_id: number | null, 
+/**
+ * The bulk replay this was part of.
+ */
+batch_id: number | null, dry_run: boolean, request: SentRequest, response: ReceivedResponse | null, 
+/**
+ * Why there is no response (connection refused, timeout, TLS, a token that could not be fetched…).
+ */
+error: string | null, duration_ms: number | null, redirects: Array<Redirect>, 
+/**
+ * Template warnings (unknown tags render empty) and adjustments made.
+ */
+diagnostics: Array<FieldDiagnostic>, };
+
+export type SendSummary = { id: number, created_at: number, kind: SendKind, capture_id: number | null, batch_id: number | null, method: string, url: string, status: number | null, error: string | null, duration_ms: number | null, request_size: number, response_size: number | null, };
+
+export type SendPage = { items: Array<SendSummary>, 
+/**
+ * Pass as `cursor` for the next (older) page; null at the end.
+ */
+next_cursor: string | null, };

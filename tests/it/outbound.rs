@@ -1,0 +1,497 @@
+//! Outbound requests over the real API against local sinks: built requests
+//! with merge tags go out byte for byte and are logged, dry runs send nothing,
+//! failures are logged with their error, OAuth 2.0 tokens are fetched, cached
+//! and refreshed on 401, redirects, TLS verification, proxies, and replays of
+//! captures.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::analysis::{send, send_json, slug_path};
+use crate::common::Hookbench;
+use crate::sinks::{Reply, Sink, TestProxy, response};
+
+const MASK: &str = "••••••";
+
+async fn send_req(hb: &Hookbench, body: Value) -> (StatusCode, Value) {
+    hb.call(Method::POST, "/requests/send", Some(body)).await
+}
+
+async fn ok_send(hb: &Hookbench, body: Value) -> Value {
+    let (status, v) = send_req(hb, body).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    v
+}
+
+#[tokio::test]
+async fn a_built_request_goes_out_byte_for_byte_and_is_logged_with_its_secrets_masked() {
+    let hb = Hookbench::start().await;
+    let (_, url) = hb.create_endpoint("Orders").await;
+    let capture = send_json(&hb, &slug_path(&url), json!({"order": {"id": "A 1/2", "total": 12.5}}));
+    let sink = Sink::echo().await;
+
+    let request = json!({
+        "method": "POST",
+        "url": format!("{}/orders/{{{{inboundWebhookRequest.order.id}}}}", sink.url),
+        "query": [{"name": "email", "value": "{{contact.email}}"}],
+        "headers": [{"name": "X-Trace", "value": "t-1"}, {"name": "x-trace", "value": "t-2"}],
+        "body": "{\"total\": {{inboundWebhookRequest.order.total}}, \"who\": \"{{contact.first_name}}\"}",
+        "body_type": "json",
+        "auth": {"type": "bearer", "token": "{{env.token}}"},
+        "env": {"token": "s3cret-token"},
+        "capture_id": capture,
+    });
+    let sent = ok_send(&hb, request.clone()).await;
+    let got = sink.received();
+    assert_eq!(got.len(), 1);
+    let wire = &got[0];
+    assert_eq!(wire.target, "/orders/A%201%2F2?email=maria.silva%40example.com", "{}", wire.head);
+    assert_eq!(wire.header("authorization").as_deref(), Some("Bearer s3cret-token"));
+    let body: Value = serde_json::from_slice(&wire.body).unwrap();
+    assert_eq!(body, json!({"total": 12.5, "who": "Maria"}));
+    // Header order and case as built, duplicates kept.
+    let names: Vec<&str> =
+        wire.head.split("\r\n").skip(1).filter_map(|l| l.split_once(':').map(|p| p.0)).collect();
+    assert_eq!(
+        names,
+        ["Host", "X-Trace", "x-trace", "Authorization", "Content-Type", "Content-Length", "User-Agent"]
+    );
+
+    // The log holds the exact head, the secret masked in everything shown.
+    let id = sent["id"].as_i64().expect("a logged send has an id");
+    assert_eq!(
+        sent["request"]["head"],
+        wire.head.replace("s3cret-token", "").replace("Bearer ", MASK).as_str()
+    );
+    assert_eq!(sent["request"]["body"], String::from_utf8_lossy(&wire.body).as_ref());
+    assert_eq!(
+        (sent["response"]["status"].as_u64(), sent["response"]["body"].as_str()),
+        (Some(200), Some("{\"ok\":true}"))
+    );
+    assert!(sent["duration_ms"].as_i64().is_some() && sent["error"].is_null());
+    assert_eq!(sent["capture_id"], capture);
+    let again = hb.get_json(&format!("/requests/{id}")).await;
+    assert_eq!(again, sent);
+    assert!(!again.to_string().contains("s3cret"), "{again}");
+
+    // A second send reuses the connection.
+    ok_send(&hb, request).await;
+    let got = sink.received();
+    assert_eq!((got.len(), got[1].connection), (2, 0));
+
+    // Browse and search the log.
+    let page = hb.get_json("/requests").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    assert_eq!(page["items"][1]["id"], id);
+    assert_eq!(page["items"][0]["status"], 200);
+    let found = hb.get_json("/requests?q=orders%2FA%25201").await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 2);
+    assert_eq!(hb.get_json("/requests?q=nothing-like-this").await["items"], json!([]));
+    assert_eq!(hb.get_json("/requests?status=2xx&limit=1").await["items"].as_array().unwrap().len(), 1);
+    assert_eq!(hb.get_json("/requests?status=error").await["items"], json!([]));
+    let (status, _) = hb.call(Method::GET, "/requests?status=7xx", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = hb.call(Method::DELETE, &format!("/requests/{id}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(hb.call(Method::GET, &format!("/requests/{id}"), None).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_dry_run_sends_nothing_and_shows_the_bytes_a_send_writes() {
+    let hb = Hookbench::start().await;
+    let sink = Sink::echo().await;
+    let request = json!({
+        "method": "PUT",
+        "url": format!("{}/contacts?x=1", sink.url),
+        "headers": [{"name": "X-Off", "value": "1", "enabled": false}],
+        "body": "{\"email\": \"{{contact.email}}\", \"bad\": \"{{contact.emial}}\"}",
+        "body_type": "json",
+        "auth": {"type": "api_key", "name": "api_key", "value": "k-123", "in": "query"},
+    });
+    let mut dry = request.clone();
+    dry["dry_run"] = json!(true);
+    let dry = ok_send(&hb, dry).await;
+    assert!(dry["id"].is_null() && dry["response"].is_null() && dry["dry_run"] == true, "{dry}");
+    assert!(sink.received().is_empty());
+    assert_eq!(hb.get_json("/requests").await["items"], json!([]));
+    // The unknown tag is reported where it is, with the nearest known one.
+    let d = &dry["diagnostics"][0];
+    assert_eq!((d["field"].as_str(), d["suggestion"].as_str()), (Some("body"), Some("{{contact.email}}")));
+    assert_eq!(dry["request"]["url"], format!("{}/contacts?x=1&api_key={MASK}", sink.url));
+    assert!(!dry.to_string().contains("k-123"));
+
+    let sent = ok_send(&hb, request).await;
+    assert_eq!(sent["request"]["head"], dry["request"]["head"]);
+    let wire = &sink.received()[0];
+    assert_eq!(wire.target, "/contacts?x=1&api_key=k-123");
+    assert_eq!(wire.head, dry["request"]["head"].as_str().unwrap().replace(MASK, "k-123"));
+    assert!(wire.header("x-off").is_none());
+}
+
+#[tokio::test]
+async fn failures_are_logged_with_their_error_and_bad_templates_say_where() {
+    let hb = Hookbench::start().await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let refused = ok_send(&hb, json!({"method": "GET", "url": format!("http://{closed}/x")})).await;
+    assert!(refused["response"].is_null());
+    assert!(
+        refused["error"].as_str().unwrap().starts_with(&format!("cannot connect to {closed}")),
+        "{refused}"
+    );
+
+    let hang = Sink::start(|_, _| Reply::Hang).await;
+    let slow =
+        ok_send(&hb, json!({"method": "POST", "url": hang.url, "body": "x", "options": {"timeout_ms": 300}}))
+            .await;
+    assert_eq!(slow["error"], "no answer within 300 ms (the timeout)");
+    assert_eq!(hang.received().len(), 1);
+
+    let ids: Vec<i64> = hb.get_json("/requests?status=error").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![slow["id"].as_i64().unwrap(), refused["id"].as_i64().unwrap()]);
+
+    let (status, e) = send_req(
+        &hb,
+        json!({"method": "POST", "url": "http://127.0.0.1:9/", "headers": [{"name": "X", "value": "{{contact.email | shout}}"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["error"]["code"], "template_error");
+    let d = &e["error"]["diagnostics"][0];
+    assert_eq!(d["field"], "headers[0].value");
+    assert_eq!(d["severity"], "error");
+    assert!(d["start"].as_u64().is_some() && d["message"].as_str().unwrap().contains("shout"), "{d}");
+
+    for bad in [
+        json!({"method": "GET", "url": "ftp://127.0.0.1/"}),
+        json!({"method": "G E T", "url": "http://127.0.0.1:9/"}),
+        json!({"method": "GET", "url": "http://127.0.0.1:9/", "options": {"proxy": "socks5://127.0.0.1:1"}}),
+    ] {
+        let (status, e) = send_req(&hb, bad.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {e}");
+    }
+    assert_eq!(hb.get_json("/requests").await["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn oauth_tokens_are_fetched_once_cached_and_fetched_again_on_401() {
+    let hb = Hookbench::start().await;
+    let issued = Arc::new(AtomicUsize::new(0));
+    let n = issued.clone();
+    let tokens = Sink::start(move |_, _| {
+        let i = n.fetch_add(1, Ordering::SeqCst) + 1;
+        let body = json!({"access_token": format!("tok-{i}"), "token_type": "Bearer", "expires_in": 3600,
+                          "refresh_token": format!("r{i}")});
+        response(200, &[("Content-Type", "application/json")], body.to_string().as_bytes())
+    })
+    .await;
+    // The API accepts tok-1 for two requests, then only tok-2 (tok-1 was revoked).
+    let api = Sink::start(|req, count| {
+        let want = if count < 2 { "Bearer tok-1" } else { "Bearer tok-2" };
+        if req.header("authorization").as_deref() == Some(want) {
+            response(200, &[], b"ok")
+        } else {
+            response(401, &[("WWW-Authenticate", "Bearer error=\"invalid_token\"")], b"")
+        }
+    })
+    .await;
+    let request = json!({
+        "method": "GET",
+        "url": format!("{}/me", api.url),
+        "auth": {"type": "oauth2", "token_url": format!("{}/token", tokens.url), "client_id": "my app",
+                 "client_secret": "{{env.secret}}", "scope": "contacts.readonly"},
+        "env": {"secret": "shh"},
+    });
+    let mut dry = request.clone();
+    dry["dry_run"] = json!(true);
+    assert!(ok_send(&hb, dry.clone()).await["request"]["head"].as_str().unwrap().contains(MASK));
+    assert_eq!(issued.load(Ordering::SeqCst), 0, "a dry run fetches no token");
+
+    for _ in 0..2 {
+        let s = ok_send(&hb, request.clone()).await;
+        assert_eq!(s["response"]["status"], 200, "{s}");
+    }
+    assert_eq!(issued.load(Ordering::SeqCst), 1, "the token is cached");
+    let fetch = &tokens.received()[0];
+    assert_eq!(fetch.method, "POST");
+    assert_eq!(String::from_utf8_lossy(&fetch.body), "grant_type=client_credentials&scope=contacts.readonly");
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode("my+app:shh");
+    assert_eq!(fetch.header("authorization"), Some(format!("Basic {basic}")));
+
+    let third = ok_send(&hb, request.clone()).await;
+    assert_eq!(third["response"]["status"], 200, "{third}");
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+    assert!(third["diagnostics"].to_string().contains("answered 401"), "{third}");
+    let auths: Vec<_> = api.received().iter().map(|r| r.header("authorization").unwrap()).collect();
+    assert_eq!(auths, ["Bearer tok-1", "Bearer tok-1", "Bearer tok-1", "Bearer tok-2"]);
+    assert!(!third.to_string().contains("tok-2"));
+
+    // Refresh-token grant: the rotated refresh token is used next time.
+    let mut refresh = request.clone();
+    refresh["auth"] = json!({"type": "oauth2", "grant": "refresh_token", "token_url": format!("{}/token", tokens.url),
+                             "client_id": "c", "refresh_token": "r0", "client_auth": "body"});
+    refresh["url"] = json!(format!("{}/other", tokens.url));
+    ok_send(&hb, refresh).await;
+    let fetch = tokens
+        .received()
+        .into_iter()
+        .find(|r| String::from_utf8_lossy(&r.body).contains("refresh_token="))
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&fetch.body), "grant_type=refresh_token&refresh_token=r0&client_id=c");
+
+    // A token endpoint that refuses says why.
+    let refusing = Sink::start(|_, _| {
+        response(
+            400,
+            &[("Content-Type", "application/json")],
+            br#"{"error":"invalid_client","error_description":"bad secret"}"#,
+        )
+    })
+    .await;
+    let mut bad = request.clone();
+    bad["auth"]["token_url"] = json!(refusing.url);
+    let s = ok_send(&hb, bad).await;
+    assert!(s["error"].as_str().unwrap().contains("answered 400 (invalid_client: bad secret)"), "{s}");
+}
+
+#[tokio::test]
+async fn redirects_are_followed_unless_turned_off() {
+    let hb = Hookbench::start().await;
+    let sink = Sink::start(|req, _| {
+        if req.target == "/start" {
+            response(302, &[("Location", "/end?from=start")], b"")
+        } else {
+            response(200, &[], b"arrived")
+        }
+    })
+    .await;
+    let s = ok_send(&hb, json!({"method": "POST", "url": format!("{}/start", sink.url), "body": "x"})).await;
+    assert_eq!(
+        (s["response"]["status"].as_u64(), s["response"]["body"].as_str()),
+        (Some(200), Some("arrived"))
+    );
+    assert_eq!(s["redirects"], json!([{"status": 302, "url": format!("{}/end?from=start", sink.url)}]));
+    let got = sink.received();
+    assert_eq!(
+        (got[1].method.as_str(), got[1].target.as_str(), got[1].body.len()),
+        ("GET", "/end?from=start", 0)
+    );
+    assert_eq!(s["request"]["method"], "POST", "the log shows the request that was built");
+
+    let s = ok_send(
+        &hb,
+        json!({"method": "POST", "url": format!("{}/start", sink.url), "options": {"follow_redirects": false}}),
+    )
+    .await;
+    assert_eq!((s["response"]["status"].as_u64(), &s["redirects"]), (Some(302), &json!([])));
+}
+
+#[tokio::test]
+async fn tls_verification_is_on_unless_turned_off_and_proxies_are_used() {
+    let hb = Hookbench::start().await;
+    let tls = Sink::start_tls(|_, _| response(200, &[], b"secure")).await;
+    let s = ok_send(&hb, json!({"method": "GET", "url": tls.https_url()})).await;
+    let err = s["error"].as_str().unwrap();
+    assert!(err.starts_with("TLS handshake failed") && err.contains("turn TLS verification off"), "{err}");
+    let s = ok_send(&hb, json!({"method": "GET", "url": tls.https_url(), "options": {"verify_tls": false}}))
+        .await;
+    assert_eq!(s["response"]["body"], "secure", "{s}");
+
+    let proxy = TestProxy::start().await;
+    let plain = Sink::echo().await;
+    let proxy_url = proxy.url.replace("http://", "http://user:pa%20ss@");
+    let s = ok_send(
+        &hb,
+        json!({"method": "GET", "url": format!("{}/x", plain.url), "options": {"proxy": proxy_url}}),
+    )
+    .await;
+    let via = s["response"]["headers"].as_array().unwrap().iter().any(|h| h["name"] == "X-Via-Proxy");
+    assert!(via, "{s}");
+    assert!(plain.received().is_empty());
+    let seen = proxy.seen();
+    assert!(seen[0].starts_with(&format!("GET {}/x HTTP/1.1\r\n", plain.url)), "{seen:?}");
+    assert!(seen[0].contains("Proxy-Authorization: Basic "), "{seen:?}");
+    assert!(s["request"]["head"].as_str().unwrap().contains(&format!("Proxy-Authorization: {MASK}")), "{s}");
+
+    let s = ok_send(
+        &hb,
+        json!({"method": "GET", "url": tls.https_url(), "options": {"verify_tls": false, "proxy": proxy.url}}),
+    )
+    .await;
+    assert_eq!(s["response"]["body"], "secure", "{s}");
+    assert!(proxy.seen()[1].starts_with(&format!("CONNECT localhost:{} HTTP/1.1", tls.addr.port())));
+}
+
+#[tokio::test]
+async fn a_capture_is_replayed_as_it_arrived_or_with_changes() {
+    let hb = Hookbench::start().await;
+    let (_, url) = hb.create_endpoint("Stripe").await;
+    let body: &[u8] = b"{\"id\":\"evt_1\"}\xff\x00";
+    let capture = send(
+        &hb,
+        "POST",
+        &format!("{}/sub?a=1", slug_path(&url)),
+        &[("Stripe-Signature", "t=1,v1=abc"), ("x-Case", "Kept"), ("X-Dup", "1"), ("X-Dup", "2")],
+        body,
+    );
+    let sink = Sink::echo().await;
+    let (status, r) = hb
+        .call(
+            Method::POST,
+            &format!("/captures/{capture}/replay"),
+            Some(json!({"url": format!("{}/webhook", sink.url)})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let wire = &sink.received()[0];
+    assert_eq!(wire.target, "/webhook?a=1");
+    assert_eq!(wire.body, body);
+    let lines: Vec<&str> = wire.head.split("\r\n").skip(1).filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("Host: {}", sink.addr).as_str(),
+            "Stripe-Signature: t=1,v1=abc",
+            "x-Case: Kept",
+            "X-Dup: 1",
+            "X-Dup: 2",
+            "Content-Length: 16",
+            &format!("User-Agent: Hookbench/{}", env!("CARGO_PKG_VERSION")),
+        ]
+    );
+    assert_eq!((r["kind"].as_str(), r["capture_id"].as_i64()), (Some("replay"), Some(capture)));
+    assert!(r["request"]["body_base64"].is_string(), "a binary body is given as base64 too");
+    assert!(r["request"]["head"].as_str().unwrap().contains(&format!("Stripe-Signature: {MASK}")));
+    let listed = hb.get_json(&format!("/requests?capture_id={capture}&kind=replay")).await;
+    assert_eq!(listed["items"][0]["id"], r["id"]);
+
+    let (_, r) = hb
+        .call(
+            Method::POST,
+            &format!("/captures/{capture}/replay"),
+            Some(json!({"url": format!("{}/webhook", sink.url), "dry_run": true,
+                        "overrides": {"method": "PUT", "path": "/v2/hook", "body": "changed",
+                                      "headers": [{"name": "X-Only", "value": "this"}]}})),
+        )
+        .await;
+    assert_eq!(
+        r["request"]["head"],
+        format!(
+            "PUT /v2/hook?a=1 HTTP/1.1\r\nHost: {}\r\nX-Only: this\r\nContent-Length: 7\r\nUser-Agent: Hookbench/{}\r\n\r\n",
+            sink.addr,
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    assert_eq!(sink.received().len(), 1);
+    let (status, _) = hb.call(Method::POST, "/captures/999999/replay", Some(json!({"url": sink.url}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Run `hookbench ARGS` (blocking, off the runtime); exit code, stdout, stderr.
+async fn cli(args: Vec<String>) -> (i32, String, String) {
+    tokio::task::spawn_blocking(move || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hookbench"))
+            .args(&args)
+            .env_remove("HOOKBENCH_DATA_DIR")
+            .env("RUST_BACKTRACE", "0")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("running hookbench");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+fn strings(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn hookbench_send_and_replay_go_through_the_running_engine_or_start_one() {
+    let hb = Hookbench::start().await;
+    let sink = Sink::start(|req, _| response(201, &[("X-Got", &req.method)], b"{\"created\":true}")).await;
+    let capture = send_json(&hb, "/anything", json!({"customer": {"email": "ana@example.com"}}));
+    let data_dir = hb.data_dir.to_str().unwrap().to_owned();
+
+    let (code, out, err) = cli(strings(&[
+        "send",
+        "--data-dir",
+        &data_dir,
+        &format!("{}/c?e={{{{inboundWebhookRequest.customer.email}}}}", sink.url),
+        "--capture",
+        &capture.to_string(),
+        "-H",
+        "X-One: 1",
+        "--json",
+        "{\"n\": \"{{env.n}}\"}",
+        "-e",
+        "n=7",
+        "--bearer",
+        "tok",
+        "-i",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("HTTP/1.1 201 Whatever\r\nX-Got: POST\r\n") && out.ends_with("{\"created\":true}"),
+        "{out}"
+    );
+    assert!(err.contains("201 Whatever") && err.contains("logged as request 1"), "{err}");
+    let wire = &sink.received()[0];
+    assert_eq!((wire.target.as_str(), &wire.body[..]), ("/c?e=ana%40example.com", &b"{\"n\": \"7\"}"[..]));
+    assert_eq!(wire.header("authorization").as_deref(), Some("Bearer tok"));
+    assert_eq!(
+        hb.get_json("/requests/1").await["request"]["url"],
+        format!("{}/c?e=ana%40example.com", sink.url)
+    );
+
+    let (code, out, _) =
+        cli(strings(&["send", "--data-dir", &data_dir, &sink.url, "-d", "raw", "--dry-run"])).await;
+    assert_eq!(code, 0);
+    assert!(out.starts_with("POST / HTTP/1.1\r\n") && out.ends_with("\r\n\r\nraw\n"), "{out}");
+
+    let (code, out, err) = cli(strings(&[
+        "replay",
+        &capture.to_string(),
+        "--to",
+        &format!("{}/again", sink.url),
+        "--data-dir",
+        &data_dir,
+    ]))
+    .await;
+    assert_eq!((code, out.as_str()), (0, "{\"created\":true}"), "{err}");
+    assert_eq!(sink.received()[1].body, br#"{"customer":{"email":"ana@example.com"}}"#);
+
+    let (code, _, err) =
+        cli(strings(&["send", "--data-dir", &data_dir, "http://127.0.0.1:9/{{contact.email | nope}}"])).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("url (bytes") && err.contains("nope"), "{err}");
+
+    // With no engine running on the data directory, one is started for the send.
+    let empty = tempfile::tempdir().unwrap();
+    let dir = empty.path().join("data");
+    let (code, _, err) =
+        cli(strings(&["send", "--data-dir", dir.to_str().unwrap(), &format!("{}/alone", sink.url)])).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("logged as request 1") && !dir.join("running.json").exists(), "{err}");
+    let (code, _, err) =
+        cli(strings(&["send", "--data-dir", dir.to_str().unwrap(), "http://127.0.0.1:9/"])).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("no response: cannot connect"), "{err}");
+}
