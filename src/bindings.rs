@@ -75,6 +75,8 @@ pub fn typescript() -> String {
         crate::template::Rendered::decl(),
         crate::api::template::RenderRequest::decl(),
         crate::api::template::SampleContact::decl(),
+        crate::api::template::MergeTagInfo::decl(),
+        crate::api::template::MergeTags::decl(),
         crate::outbound::spec::NameValue::decl(),
         crate::outbound::spec::FilePart::decl(),
         crate::outbound::spec::BodyType::decl(),

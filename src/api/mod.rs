@@ -127,7 +127,7 @@ impl utoipa::Modify for BearerAuth {
         analysis::preview_mapping,
         search::list_filters, search::create_filter, search::delete_filter,
         search::get_event_id, search::put_event_id, search::deliveries,
-        template::render_template, template::get_contact, template::put_contact,
+        template::render_template, template::get_contact, template::put_contact, template::merge_tags,
         requests::send, requests::replay_capture, requests::list, requests::get_one, requests::delete_one,
     ),
     components(schemas(crate::events::Event))

@@ -25,6 +25,7 @@ pub fn routes() -> Router<ApiState> {
     Router::new()
         .route("/api/v1/render", post(render_template))
         .route("/api/v1/sample-contact", get(get_contact).put(put_contact))
+        .route("/api/v1/merge-tags", post(merge_tags))
 }
 
 /// `POST /api/v1/render`.
@@ -89,6 +90,60 @@ pub async fn render_template(
         .await
         .map_err(|e| ApiError::new(http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     Ok(Json(out))
+}
+
+/// One tag a template can use, for completion.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
+pub struct MergeTagInfo {
+    /// The tag path: `contact.email`, `inboundWebhookRequest.items[0].sku`.
+    pub path: String,
+    /// Its value, shortened (objects and arrays as `{…}` and `[n]`).
+    pub preview: String,
+}
+
+/// `POST /api/v1/merge-tags`: every tag of a context.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
+pub struct MergeTags {
+    pub tags: Vec<MergeTagInfo>,
+    /// More tags exist than the 5,000 listed.
+    pub truncated: bool,
+}
+
+const MAX_TAGS: usize = 5000;
+
+fn preview(v: &Value) -> String {
+    let s = match v {
+        Value::Object(m) => return format!("{{…{} keys}}", m.len()),
+        Value::Array(a) => return format!("[{} items]", a.len()),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match s.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/merge-tags", request_body = TemplateContext,
+    responses((status = 200, body = MergeTags, description = "The tags `{{…}}` can use with this context, sorted"),
+              (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn merge_tags(
+    State(st): State<ApiState>,
+    JsonBody(spec): JsonBody<TemplateContext>,
+) -> ApiResult<Json<MergeTags>> {
+    let ctx = build_context(&st, &spec).await?;
+    let paths = ctx.known_paths();
+    let truncated = paths.len() > MAX_TAGS;
+    let tags = paths
+        .into_iter()
+        .take(MAX_TAGS)
+        .map(|path| {
+            let preview =
+                parse_tag_path(&path).ok().and_then(|segs| ctx.get(&segs).map(preview)).unwrap_or_default();
+            MergeTagInfo { path, preview }
+        })
+        .collect();
+    Ok(Json(MergeTags { tags, truncated }))
 }
 
 /// The context `{{…}}` tags render against: the sample contact (or the one

@@ -106,3 +106,26 @@ async fn a_reference_or_an_edited_contact_feeds_the_tags() {
     let (status, _) = hb.call(Method::PUT, "/sample-contact", Some(json!({"contact": "nope"}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn merge_tags_lists_every_tag_of_a_context_with_a_preview() {
+    let hb = Hookbench::start().await;
+    let id = crate::analysis::send_json(&hb, "/any?page=2", serde_json::json!({"items": [{"sku": "A-1"}]}));
+    let (status, v) = hb
+        .call(
+            reqwest::Method::POST,
+            "/merge-tags",
+            Some(serde_json::json!({"capture_id": id, "env": {"base": "http://x"}})),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{v}");
+    let tags = v["tags"].as_array().unwrap();
+    let find =
+        |p: &str| tags.iter().find(|t| t["path"] == p).map(|t| t["preview"].as_str().unwrap().to_owned());
+    assert_eq!(find("inboundWebhookRequest.items[0].sku").as_deref(), Some("A-1"));
+    assert_eq!(find("inboundWebhookRequest.items").as_deref(), Some("[1 items]"));
+    assert_eq!(find("inboundWebhookRequest.query.page").as_deref(), Some("2"));
+    assert_eq!(find("env.base").as_deref(), Some("http://x"));
+    assert_eq!(find("contact.email").as_deref(), Some("maria.silva@example.com"));
+    assert_eq!(v["truncated"], false);
+}

@@ -459,6 +459,22 @@ env?: Record<string, unknown>, };
 
 export type SampleContact = { contact: Record<string, unknown>, };
 
+export type MergeTagInfo = { 
+/**
+ * The tag path: `contact.email`, `inboundWebhookRequest.items[0].sku`.
+ */
+path: string, 
+/**
+ * Its value, shortened (objects and arrays as `{…}` and `[n]`).
+ */
+preview: string, };
+
+export type MergeTags = { tags: Array<MergeTagInfo>, 
+/**
+ * More tags exist than the 5,000 listed.
+ */
+truncated: boolean, };
+
 export type NameValue = { name: string, value: string, 
 /**
  * A row switched off stays in the builder but is not sent.
