@@ -12,6 +12,9 @@ pub mod context;
 pub mod parse;
 pub mod render;
 
+#[cfg(test)]
+mod golden;
+
 pub use context::{Context, sample_contact};
 pub use render::{Mode, Rendered, render};
 
