@@ -97,6 +97,13 @@ pub fn typescript() -> String {
         crate::outbound::log::StoredSend::decl(),
         crate::outbound::log::SendSummary::decl(),
         crate::outbound::log::SendPage::decl(),
+        crate::outbound::bulk::RateLimit::decl(),
+        crate::outbound::bulk::BulkRequest::decl(),
+        crate::outbound::bulk::BulkStatus::decl(),
+        crate::outbound::bulk::BulkJob::decl(),
+        crate::outbound::bulk::BulkItem::decl(),
+        crate::outbound::bulk::BulkJobList::decl(),
+        crate::outbound::bulk::BulkItemList::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `cargo test` (src/bindings.rs). Do not edit.\n\

@@ -37,6 +37,9 @@ pub enum Event {
     /// An outbound request (send, replay, forward, bulk item) was logged.
     #[serde(rename = "send.created")]
     SendCreated(crate::outbound::log::SendSummary),
+    /// A bulk replay started, progressed (at most every 250 ms), stopped or finished.
+    #[serde(rename = "replay.progress")]
+    ReplayProgress(crate::outbound::bulk::BulkJob),
 }
 
 impl Event {
@@ -51,6 +54,7 @@ impl Event {
             Event::EndpointDeleted { .. } => "endpoint.deleted",
             Event::ListenerChanged(_) => "listener.changed",
             Event::SendCreated(_) => "send.created",
+            Event::ReplayProgress(_) => "replay.progress",
         }
     }
 

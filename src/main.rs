@@ -105,11 +105,36 @@ struct SendArgs {
 
 #[derive(clap::Args)]
 struct ReplayArgs {
-    /// The capture's id.
-    capture: i64,
+    /// The capture's id (or choose several with --ids, --query or --endpoint).
+    #[arg(required_unless_present_any = ["ids", "query", "endpoint", "resume"])]
+    capture: Option<i64>,
+    /// Bulk: these captures, comma-separated, in this order.
+    #[arg(long, value_delimiter = ',', value_name = "ID,ID,…", conflicts_with = "capture")]
+    ids: Vec<i64>,
+    /// Bulk: the captures a search finds (as in the UI's search box), oldest first.
+    #[arg(long, value_name = "QUERY", conflicts_with = "capture")]
+    query: Option<String>,
+    /// Bulk: only this endpoint's captures.
+    #[arg(long, value_name = "ID", conflicts_with = "capture")]
+    endpoint: Option<i64>,
+    /// Bulk: requests in flight at once.
+    #[arg(long, default_value = "4")]
+    concurrency: u32,
+    /// Bulk: at most COUNT/SECONDS requests (HighLevel's burst is 100/10).
+    #[arg(long, default_value = "100/10", value_name = "COUNT/SECONDS", conflicts_with = "no_rate_limit")]
+    rate: String,
+    /// Bulk: no rate limit.
+    #[arg(long)]
+    no_rate_limit: bool,
+    /// Bulk: retries on 429, 5xx and network errors (with backoff, honouring Retry-After).
+    #[arg(long, default_value = "3")]
+    retries: u32,
+    /// Resume a stopped bulk replay by its id.
+    #[arg(long, value_name = "JOB", conflicts_with_all = ["capture", "ids", "query", "endpoint"])]
+    resume: Option<i64>,
     /// Where to send it (the capture's query string is added when this URL has none).
-    #[arg(long, value_name = "URL")]
-    to: String,
+    #[arg(long, value_name = "URL", required_unless_present = "resume")]
+    to: Option<String>,
     /// Another method.
     #[arg(short = 'X', long = "request", value_name = "METHOD")]
     method: Option<String>,
@@ -264,6 +289,106 @@ async fn deliver(d: &Delivery, path: &str, body: serde_json::Value) -> Result<()
     Ok(())
 }
 
+/// `hookbench replay --ids/--query/--endpoint/--resume`: start (or resume) a
+/// bulk replay and show its progress until it ends; Ctrl+C stops it.
+async fn bulk_replay(a: ReplayArgs) -> Result<()> {
+    use serde_json::json;
+    use std::io::{IsTerminal, Write};
+    let data_dir = a.delivery.data_dir.clone().unwrap_or_else(hookbench::config::default_data_dir);
+    let remote = hookbench::remote::Remote::connect(&data_dir).await?;
+    let started = match a.resume {
+        Some(job) => remote.call("POST", &format!("/api/v1/replays/{job}/resume"), None).await,
+        None => {
+            let (count, secs) = a
+                .rate
+                .split_once('/')
+                .and_then(|(c, s)| Some((c.trim().parse::<u32>().ok()?, s.trim().parse::<f64>().ok()?)))
+                .ok_or_else(|| anyhow::anyhow!("--rate must look like COUNT/SECONDS, e.g. 100/10"))?;
+            let mut body = json!({
+                "url": a.to,
+                "overrides": {"method": a.method, "path": a.path, "keep_host": a.keep_host},
+                "options": a.delivery.options(),
+                "concurrency": a.concurrency,
+                "retries": a.retries,
+                "rate_limit": {"enabled": !a.no_rate_limit, "count": count, "per_ms": (secs * 1000.0) as u64},
+                "max": 100_000,
+            });
+            if !a.ids.is_empty() {
+                body["capture_ids"] = json!(a.ids);
+            } else {
+                body["q"] = json!(a.query.clone().unwrap_or_default());
+                body["endpoint_id"] = json!(a.endpoint);
+            }
+            remote.call("POST", "/api/v1/replays", Some(&body)).await
+        }
+    };
+    let job = match started {
+        Ok(j) => j,
+        Err(e) => {
+            remote.close().await;
+            anyhow::bail!(e.message);
+        }
+    };
+    let id = job["id"].as_i64().unwrap_or_default();
+    let tty = std::io::stderr().is_terminal();
+    let begun = std::time::Instant::now();
+    let mut last_line = String::new();
+    let mut interrupted = false;
+    let job = loop {
+        let job = remote.call("GET", &format!("/api/v1/replays/{id}"), None).await?;
+        let n = |k: &str| job[k].as_u64().unwrap_or(0);
+        let (total, done) = (n("total").max(1), n("done"));
+        let width = 30;
+        let filled = (done * width / total) as usize;
+        let rate = done as f64 / begun.elapsed().as_secs_f64().max(0.001);
+        let line = format!(
+            "bulk replay {id} [{}{}] {done}/{} · ok {} · failed {} · retries {} · {rate:.0}/s",
+            "#".repeat(filled),
+            "-".repeat(width as usize - filled),
+            n("total"),
+            n("succeeded"),
+            n("failed"),
+            n("retries"),
+        );
+        if tty {
+            eprint!("\r{line}");
+        } else if line != last_line && (done == n("total") || job["status"] != "running") {
+            eprintln!("{line}");
+        }
+        last_line = line;
+        if job["status"] != "running" {
+            break job;
+        }
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {
+                interrupted = true;
+                let _ = remote.call("POST", &format!("/api/v1/replays/{id}/stop"), None).await;
+            }
+            _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+        }
+    };
+    if tty {
+        eprintln!();
+    }
+    remote.close().await;
+    let mut err = std::io::stderr().lock();
+    match job["status"].as_str() {
+        Some("finished") => {
+            if let Some(e) = job["last_error"].as_str() {
+                writeln!(err, "last failure: {e} (see `GET /api/v1/replays/{id}/items?state=failed`)")?;
+            }
+            if job["failed"].as_u64().unwrap_or(0) > 0 {
+                std::process::exit(1);
+            }
+        }
+        _ => {
+            writeln!(err, "stopped; resume with: hookbench replay --resume {id}")?;
+            std::process::exit(if interrupted { 130 } else { 1 });
+        }
+    }
+    Ok(())
+}
+
 fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("HOOKBENCH_LOG")
@@ -322,15 +447,18 @@ async fn main() -> Result<()> {
             let path = "/api/v1/requests/send";
             deliver(&args.delivery, path, body).await
         }
-        Command::Replay(args) => {
-            let body = serde_json::json!({
-                "url": args.to,
-                "overrides": {"method": args.method, "path": args.path, "keep_host": args.keep_host},
-                "options": args.delivery.options(),
-                "dry_run": args.delivery.dry_run,
-            });
-            let path = format!("/api/v1/captures/{}/replay", args.capture);
-            deliver(&args.delivery, &path, body).await
-        }
+        Command::Replay(args) => match args.capture {
+            Some(capture) => {
+                let body = serde_json::json!({
+                    "url": args.to,
+                    "overrides": {"method": args.method, "path": args.path, "keep_host": args.keep_host},
+                    "options": args.delivery.options(),
+                    "dry_run": args.delivery.dry_run,
+                });
+                let path = format!("/api/v1/captures/{capture}/replay");
+                deliver(&args.delivery, &path, body).await
+            }
+            None => bulk_replay(args).await,
+        },
     }
 }

@@ -157,13 +157,20 @@ impl Server {
         tasks.push(crate::analysis::checker::spawn(store.clone(), events.clone(), shutdown.clone()));
         tasks.push(crate::events::spawn_repeat_publisher(store.clone(), events.clone(), shutdown.clone()));
 
+        // Bulk replays an earlier run left unfinished can be resumed.
+        store
+            .write(|c, _| crate::outbound::bulk::interrupted(c))
+            .await
+            .context("marking interrupted bulk replays")?;
+        let outbound = crate::outbound::Outbound::new(store.clone(), events.clone(), shutdown.clone());
+
         let ui_dir = crate::api::resolve_ui_dir(opts.ui_dir.clone());
         let state = ApiState {
             store: store.clone(),
             events: events.clone(),
             token: Arc::from(token.as_str()),
             listener: listener.clone(),
-            outbound: crate::outbound::Outbound::new(store.clone(), events.clone()),
+            outbound: outbound.clone(),
             api_addr,
             data_dir: Arc::from(data_dir.as_path()),
             ui_dir: ui_dir.as_deref().map(Arc::from),

@@ -129,6 +129,8 @@ impl utoipa::Modify for BearerAuth {
         search::get_event_id, search::put_event_id, search::deliveries,
         template::render_template, template::get_contact, template::put_contact, template::merge_tags,
         requests::send, requests::replay_capture, requests::list, requests::get_one, requests::delete_one,
+        requests::start_bulk, requests::list_bulk, requests::get_bulk, requests::bulk_items, requests::stop_bulk,
+        requests::resume_bulk,
     ),
     components(schemas(crate::events::Event))
 )]

@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 
 use super::extract::{Ids, JsonBody, QueryParams};
 use super::{ApiError, ApiState};
+use crate::outbound::bulk::{self, BulkItemList, BulkJob, BulkJobList, BulkRequest};
 use crate::outbound::log::{self, LogFilter, SendKind, SendPage, StoredSend};
 use crate::outbound::spec::{ReplayRequest, SendRequest};
 use crate::outbound::{Job, OutboundError, replay};
@@ -24,6 +25,74 @@ pub fn routes() -> Router<ApiState> {
         .route("/api/v1/requests", get(list))
         .route("/api/v1/requests/{id}", get(get_one).delete(delete_one))
         .route("/api/v1/captures/{id}/replay", post(replay_capture))
+        .route("/api/v1/replays", get(list_bulk).post(start_bulk))
+        .route("/api/v1/replays/{id}", get(get_bulk))
+        .route("/api/v1/replays/{id}/items", get(bulk_items))
+        .route("/api/v1/replays/{id}/stop", post(stop_bulk))
+        .route("/api/v1/replays/{id}/resume", post(resume_bulk))
+}
+
+#[utoipa::path(post, path = "/api/v1/replays", request_body = BulkRequest,
+    responses((status = 201, body = BulkJob, description = "Started; progress at `GET /api/v1/replays/{id}` and in `replay.progress` events"),
+              (status = 400, body = super::error::ErrorBody)))]
+pub async fn start_bulk(
+    State(st): State<ApiState>,
+    JsonBody(req): JsonBody<BulkRequest>,
+) -> ApiResult<(StatusCode, Json<BulkJob>)> {
+    Ok((StatusCode::CREATED, Json(st.outbound.start_bulk(req).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/replays", responses((status = 200, body = BulkJobList)))]
+pub async fn list_bulk(State(st): State<ApiState>) -> ApiResult<Json<BulkJobList>> {
+    let items = st.store.read(bulk::list_jobs).await?;
+    Ok(Json(BulkJobList { items }))
+}
+
+#[utoipa::path(get, path = "/api/v1/replays/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = BulkJob), (status = 404, body = super::error::ErrorBody)))]
+pub async fn get_bulk(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json<BulkJob>> {
+    let id = ids.first();
+    Ok(Json(st.store.read(move |c| bulk::get_job(c, id)).await?))
+}
+
+/// `GET /api/v1/replays/{id}/items`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BulkItemQuery {
+    /// `pending`, `ok` or `failed`.
+    pub state: Option<String>,
+    /// At most this many (default 1,000, at most 100,000), in order.
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/replays/{id}/items", params(("id" = i64, Path), BulkItemQuery),
+    responses((status = 200, body = BulkItemList), (status = 404, body = super::error::ErrorBody)))]
+pub async fn bulk_items(
+    State(st): State<ApiState>,
+    ids: Ids,
+    QueryParams(q): QueryParams<BulkItemQuery>,
+) -> ApiResult<Json<BulkItemList>> {
+    let id = ids.first();
+    let limit = q.limit.unwrap_or(1000).clamp(1, 100_000);
+    if let Some(s) = q.state.as_deref()
+        && !matches!(s, "pending" | "ok" | "failed")
+    {
+        return Err(ApiError::bad_request(format!("state must be pending, ok or failed, not {s:?}")));
+    }
+    let items = st.store.read(move |c| bulk::list_items(c, id, q.state.as_deref(), limit)).await?;
+    Ok(Json(BulkItemList { items }))
+}
+
+#[utoipa::path(post, path = "/api/v1/replays/{id}/stop", params(("id" = i64, Path)),
+    responses((status = 200, body = BulkJob), (status = 404, body = super::error::ErrorBody)))]
+pub async fn stop_bulk(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json<BulkJob>> {
+    Ok(Json(st.outbound.stop_bulk(ids.first()).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/replays/{id}/resume", params(("id" = i64, Path)),
+    responses((status = 200, body = BulkJob), (status = 404, body = super::error::ErrorBody)))]
+pub async fn resume_bulk(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json<BulkJob>> {
+    Ok(Json(st.outbound.resume_bulk(ids.first()).await?))
 }
 
 impl From<OutboundError> for ApiError {

@@ -12,6 +12,7 @@
 //! - [`log`]: the execution log in SQLite.
 
 pub mod build;
+pub mod bulk;
 pub mod client;
 pub mod log;
 pub mod oauth;
@@ -86,12 +87,23 @@ struct Inner {
     tokens: oauth::TokenCache,
     store: Store,
     events: Events,
+    /// Bulk replays running now, by id.
+    bulk: tokio::sync::Mutex<std::collections::HashMap<i64, bulk::Running>>,
+    /// The engine's shutdown: bulk replays stop with it (and resume later).
+    shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Outbound {
-    pub fn new(store: Store, events: Events) -> Self {
+    pub fn new(store: Store, events: Events, shutdown: tokio_util::sync::CancellationToken) -> Self {
         Outbound {
-            inner: Arc::new(Inner { client: Client::default(), tokens: Default::default(), store, events }),
+            inner: Arc::new(Inner {
+                client: Client::default(),
+                tokens: Default::default(),
+                store,
+                events,
+                bulk: Default::default(),
+                shutdown,
+            }),
         }
     }
 

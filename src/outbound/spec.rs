@@ -144,7 +144,7 @@ pub struct SendOptions {
     /// For the whole exchange, redirects and token fetches included (default
     /// 30 s, as long as HighLevel waits for a webhook's answer).
     #[serde(default = "thirty_seconds")]
-    #[ts(as = "Option<u64>", optional)]
+    #[ts(as = "Option<u32>", optional)]
     pub timeout_ms: u64,
     /// Follow up to 10 redirects (default on).
     #[serde(default = "yes")]

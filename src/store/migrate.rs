@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_search", include_str!("migrations/0003_search.sql")),
     ("0004_event_ids_later", include_str!("migrations/0004_event_ids_later.sql")),
     ("0005_sends", include_str!("migrations/0005_sends.sql")),
+    ("0006_bulk_replays", include_str!("migrations/0006_bulk_replays.sql")),
 ];
 
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {

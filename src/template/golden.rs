@@ -33,7 +33,9 @@ fn found(template: &str) -> Vec<Token> {
     let mut out: Vec<Token> = pieces
         .into_iter()
         .filter_map(|p| match p {
-            Piece::Tag(t) => Some(Token { start: t.start, end: t.end, kind: "tag".into(), path: Some(t.path) }),
+            Piece::Tag(t) => {
+                Some(Token { start: t.start, end: t.end, kind: "tag".into(), path: Some(t.path) })
+            }
             Piece::Text(_) => None,
         })
         .chain(diags.into_iter().filter(|d| d.severity == Severity::Error).map(|d| Token {
@@ -58,7 +60,10 @@ fn parser_agrees_with_the_golden_cases() {
         expected.sort();
         let got = found(&case.template);
         if got != expected {
-            wrong.push(format!("{} ({:?}):\n  expected {expected:?}\n  got      {got:?}", case.name, case.template));
+            wrong.push(format!(
+                "{} ({:?}):\n  expected {expected:?}\n  got      {got:?}",
+                case.name, case.template
+            ));
         }
     }
     assert!(wrong.is_empty(), "the parser disagrees with the golden cases:\n{}", wrong.join("\n"));

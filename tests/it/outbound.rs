@@ -483,6 +483,22 @@ async fn hookbench_send_and_replay_go_through_the_running_engine_or_start_one() 
     assert_eq!(code, 1);
     assert!(err.contains("url (bytes") && err.contains("nope"), "{err}");
 
+    // Bulk: every capture a query finds, with a progress line.
+    let (code, _, err) = cli(strings(&[
+        "replay",
+        "--query",
+        "path:/anything",
+        "--to",
+        &format!("{}/bulk", sink.url),
+        "--no-rate-limit",
+        "--data-dir",
+        &data_dir,
+    ]))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("bulk replay 1 [") && err.contains("] 1/1 · ok 1 · failed 0"), "{err}");
+    assert_eq!(sink.received().last().unwrap().target, "/bulk");
+
     // With no engine running on the data directory, one is started for the send.
     let empty = tempfile::tempdir().unwrap();
     let dir = empty.path().join("data");
@@ -494,4 +510,158 @@ async fn hookbench_send_and_replay_go_through_the_running_engine_or_start_one() 
         cli(strings(&["send", "--data-dir", dir.to_str().unwrap(), "http://127.0.0.1:9/"])).await;
     assert_eq!(code, 1);
     assert!(err.contains("no response: cannot connect"), "{err}");
+}
+
+async fn wait_job(hb: &Hookbench, id: i64, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let job = hb.get_json(&format!("/replays/{id}")).await;
+        if done(&job) {
+            return job;
+        }
+        assert!(std::time::Instant::now() < deadline, "the bulk replay did not get there: {job}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_replay_sends_every_chosen_capture_and_logs_each_attempt() {
+    let hb = Hookbench::start().await;
+    let mut ids = Vec::new();
+    for i in 0..120 {
+        let path = if i % 2 == 0 { "/even" } else { "/odd" };
+        ids.push(send_json(&hb, path, json!({"n": i})));
+    }
+    let sink = Sink::echo().await;
+    let (status, job) = hb
+        .call(
+            Method::POST,
+            "/replays",
+            Some(json!({"url": format!("{}/in", sink.url), "q": "path:/even", "concurrency": 8,
+                        "rate_limit": {"enabled": false}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{job}");
+    assert_eq!((job["total"].as_u64(), job["status"].as_str()), (Some(60), Some("running")));
+    let id = job["id"].as_i64().unwrap();
+    let job = wait_job(&hb, id, |j| j["status"] == "finished").await;
+    assert_eq!(
+        (job["done"].as_u64(), job["succeeded"].as_u64(), job["failed"].as_u64()),
+        (Some(60), Some(60), Some(0))
+    );
+    let mut got: Vec<i64> = sink
+        .received()
+        .iter()
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["n"].as_i64().unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(got, (0..120).step_by(2).collect::<Vec<i64>>());
+    let items = hb.get_json(&format!("/replays/{id}/items")).await;
+    let first = &items["items"][0];
+    assert_eq!(
+        (first["capture_id"].as_i64(), first["state"].as_str(), first["status"].as_u64()),
+        (Some(ids[0]), Some("ok"), Some(200))
+    );
+    let log = hb.get_json(&format!("/requests?batch_id={id}&limit=500")).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 60);
+    assert!(log["items"].as_array().unwrap().iter().all(|s| s["kind"] == "bulk"));
+    assert_eq!(hb.get_json("/replays").await["items"][0]["id"], id);
+
+    for bad in [
+        json!({"url": sink.url, "q": "path:/nothing-here"}),
+        json!({"url": sink.url, "capture_ids": [ids[0]], "concurrency": 0}),
+        json!({"url": "not a url", "capture_ids": [ids[0]]}),
+        json!({"url": sink.url, "q": "status:>>"}),
+    ] {
+        let (status, e) = hb.call(Method::POST, "/replays", Some(bad.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn bulk_replay_retries_429_and_5xx_then_gives_up() {
+    let hb = Hookbench::start().await;
+    let a = send_json(&hb, "/a", json!({"n": 1}));
+    let b = send_json(&hb, "/b", json!({"n": 2}));
+    // 429 (Retry-After: 0), then 503, then 200.
+    let tries = Arc::new(AtomicUsize::new(0));
+    let t = tries.clone();
+    let flaky = Sink::start(move |_, _| match t.fetch_add(1, Ordering::SeqCst) {
+        0 => response(429, &[("Retry-After", "0")], b"slow down"),
+        1 => response(503, &[], b""),
+        _ => response(200, &[], b"ok"),
+    })
+    .await;
+    let (_, job) = hb
+        .call(
+            Method::POST,
+            "/replays",
+            Some(json!({"url": flaky.url, "capture_ids": [a], "retries": 3, "backoff_ms": 1, "concurrency": 1})),
+        )
+        .await;
+    let job = wait_job(&hb, job["id"].as_i64().unwrap(), |j| j["status"] == "finished").await;
+    assert_eq!((job["succeeded"].as_u64(), job["retries"].as_u64()), (Some(1), Some(2)), "{job}");
+    let item = &hb.get_json(&format!("/replays/{}/items", job["id"])).await["items"][0];
+    assert_eq!((item["attempts"].as_u64(), item["status"].as_u64()), (Some(3), Some(200)));
+
+    let down = Sink::start(|_, _| response(500, &[], b"down")).await;
+    let (_, job) = hb
+        .call(
+            Method::POST,
+            "/replays",
+            Some(json!({"url": down.url, "capture_ids": [b], "retries": 2, "backoff_ms": 1})),
+        )
+        .await;
+    let id = job["id"].as_i64().unwrap();
+    let job = wait_job(&hb, id, |j| j["status"] == "finished").await;
+    assert_eq!(
+        (job["failed"].as_u64(), job["last_error"].as_str()),
+        (Some(1), Some("answered 500")),
+        "{job}"
+    );
+    assert_eq!(down.received().len(), 3);
+    assert_eq!(hb.get_json(&format!("/requests?batch_id={id}")).await["items"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_bulk_replay_stops_resumes_and_survives_a_restart() {
+    let mut hb = Hookbench::start().await;
+    let ids: Vec<i64> = (0..10).map(|i| send_json(&hb, "/s", json!({"n": i}))).collect();
+    let sink = Sink::echo().await;
+    // Two per minute: two go at once, the rest wait for the window.
+    let (_, job) = hb
+        .call(
+            Method::POST,
+            "/replays",
+            Some(json!({"url": sink.url, "capture_ids": ids, "rate_limit": {"count": 2, "per_ms": 60000}})),
+        )
+        .await;
+    let id = job["id"].as_i64().unwrap();
+    wait_job(&hb, id, |j| j["done"] == 2).await;
+    let (status, stopped) = hb.call(Method::POST, &format!("/replays/{id}/stop"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((stopped["status"].as_str(), stopped["done"].as_u64()), (Some("stopped"), Some(2)));
+    let pending = hb.get_json(&format!("/replays/{id}/items?state=pending")).await;
+    assert_eq!(pending["items"].as_array().unwrap().len(), 8);
+
+    let (_, resumed) = hb.call(Method::POST, &format!("/replays/{id}/resume"), None).await;
+    assert_eq!(resumed["status"], "running");
+    wait_job(&hb, id, |j| j["done"] == 4).await;
+
+    // The engine stops mid-job: after a restart the job is stopped, and resumable.
+    hb.restart().await;
+    let job = hb.get_json(&format!("/replays/{id}")).await;
+    assert_eq!((job["status"].as_str(), job["done"].as_u64()), (Some("stopped"), Some(4)));
+    hb.call(Method::POST, &format!("/replays/{id}/resume"), None).await;
+    wait_job(&hb, id, |j| j["done"] == 6).await;
+    hb.call(Method::POST, &format!("/replays/{id}/stop"), None).await;
+    let got: Vec<i64> = sink
+        .received()
+        .iter()
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["n"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got.len(), 6);
+    let mut sorted = got.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec![0, 1, 2, 3, 4, 5], "items go in order, none twice");
 }

@@ -215,7 +215,7 @@ export type ListenerChange = {
  */
 addr?: string, paused?: boolean, max_body?: number, };
 
-export type Event = { "type": "capture.created", "data": CaptureSummary } | { "type": "capture.updated", "data": CaptureSummary } | { "type": "capture.deleted", "data": { id: number, endpoint_id: number, } } | { "type": "endpoint.created", "data": Endpoint } | { "type": "endpoint.updated", "data": Endpoint } | { "type": "endpoint.deleted", "data": { id: number, } } | { "type": "listener.changed", "data": ListenerStatus } | { "type": "send.created", "data": SendSummary };
+export type Event = { "type": "capture.created", "data": CaptureSummary } | { "type": "capture.updated", "data": CaptureSummary } | { "type": "capture.deleted", "data": { id: number, endpoint_id: number, } } | { "type": "endpoint.created", "data": Endpoint } | { "type": "endpoint.updated", "data": Endpoint } | { "type": "endpoint.deleted", "data": { id: number, } } | { "type": "listener.changed", "data": ListenerStatus } | { "type": "send.created", "data": SendSummary } | { "type": "replay.progress", "data": BulkJob };
 
 export type Theme = "system" | "light" | "dark";
 
@@ -510,7 +510,7 @@ export type SendOptions = {
  * For the whole exchange, redirects and token fetches included (default
  * 30 s, as long as HighLevel waits for a webhook's answer).
  */
-timeout_ms?: bigint, 
+timeout_ms?: number, 
 /**
  * Follow up to 10 redirects (default on).
  */
@@ -692,3 +692,81 @@ export type SendPage = { items: Array<SendSummary>,
  * Pass as `cursor` for the next (older) page; null at the end.
  */
 next_cursor: string | null, };
+
+export type RateLimit = { 
+/**
+ * Off: as fast as the concurrency allows.
+ */
+enabled?: boolean, count?: number, per_ms?: number, };
+
+export type BulkRequest = { url: string, 
+/**
+ * These captures, in this order…
+ */
+capture_ids?: number[], 
+/**
+ * …or the captures a query finds (`GET /api/v1/captures` syntax), oldest first.
+ */
+q?: string, 
+/**
+ * With `q` (or alone): only this endpoint's captures.
+ */
+endpoint_id?: number, 
+/**
+ * At most this many captures (default 10,000, at most 100,000).
+ */
+max?: number, overrides?: ReplayOverrides, options?: SendOptions, 
+/**
+ * Requests in flight at once (default 4, 1 to 256).
+ */
+concurrency?: number, rate_limit?: RateLimit, 
+/**
+ * Attempts after the first on 429, 5xx or a network error (default 3, at most 10).
+ */
+retries?: number, 
+/**
+ * The first retry waits about this long; each next one twice as long (default 500 ms).
+ */
+backoff_ms?: number, };
+
+export type BulkStatus = "running" | "stopped" | "finished";
+
+export type BulkJob = { id: number, created_at: number, url: string, status: BulkStatus, total: number, 
+/**
+ * Items with an outcome (succeeded + failed).
+ */
+done: number, 
+/**
+ * Answered 2xx.
+ */
+succeeded: number, 
+/**
+ * Answered otherwise, or no answer, after the last retry.
+ */
+failed: number, 
+/**
+ * Attempts beyond each item's first.
+ */
+retries: number, finished_at: number | null, concurrency: number, rate_limit: RateLimit, 
+/**
+ * The last item's error or failing status, to show beside the progress.
+ */
+last_error: string | null, };
+
+export type BulkItem = { index: number, capture_id: number, 
+/**
+ * `pending`, `ok` or `failed`.
+ */
+state: string, 
+/**
+ * The last attempt's status.
+ */
+status: number | null, error: string | null, attempts: number, 
+/**
+ * The last attempt in the execution log.
+ */
+send_id: number | null, };
+
+export type BulkJobList = { items: Array<BulkJob>, };
+
+export type BulkItemList = { items: Array<BulkItem>, };
