@@ -119,3 +119,30 @@ describe('ApiClient errors', () => {
     expect(err.code).toBe('bad_response');
   });
 });
+
+describe('outbound requests', () => {
+  it('a template error carries its diagnostics by field', async () => {
+    const body = {
+      error: {
+        code: 'template_error',
+        message: 'the request has 1 error',
+        diagnostics: [{ field: 'headers[0].value', message: 'not closed', start: 1, end: 4, suggestion: null, severity: 'error' }],
+      },
+    };
+    const err = await errorFromResponse(new Response(JSON.stringify(body), { status: 422 }));
+    expect(err.code).toBe('template_error');
+    expect(err.diagnostics?.[0].field).toBe('headers[0].value');
+    const plain = await errorFromResponse(new Response(JSON.stringify({ error: { code: 'x', message: 'y' } }), { status: 400 }));
+    expect(plain.diagnostics).toBeNull();
+  });
+
+  it('lists the execution log with its filters', async () => {
+    const calls: string[] = [];
+    const api = new ApiClient('', async (url) => {
+      calls.push(url);
+      return new Response(JSON.stringify({ items: [], next_cursor: null }), { status: 200 });
+    });
+    await api.listRequests({ q: 'ord 1', status: '4xx', kind: 'replay', capture_id: 3, limit: 9999, cursor: '12' });
+    expect(calls[0]).toBe('/api/v1/requests?q=ord+1&kind=replay&capture_id=3&status=4xx&limit=500&cursor=12');
+  });
+});

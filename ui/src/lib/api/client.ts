@@ -13,6 +13,7 @@ import type {
   EndpointList,
   EventIdConfig,
   EventIdSource,
+  FieldDiagnostic,
   FieldTable,
   Info,
   ListenerChange,
@@ -21,8 +22,17 @@ import type {
   MappingExport,
   MappingPreview,
   MappingReference,
+  MergeTags,
   NewSavedFilter,
+  RenderRequest,
+  Rendered,
+  ReplayBody,
   SavedFilter,
+  SendBody,
+  SendPage,
+  SendQuery,
+  StoredSend,
+  TemplateContext,
 } from './types';
 
 /** Where in a search query the engine stopped understanding it (UTF-8 byte offset and length). */
@@ -39,13 +49,22 @@ export class ApiError extends Error {
   readonly code: string;
   /** For `bad_query`: the bad token in the query. */
   readonly span: QuerySpan | null;
+  /** For `template_error`: what is wrong in which field of the request (UTF-8 byte offsets). */
+  readonly diagnostics: FieldDiagnostic[] | null;
 
-  constructor(status: number, code: string, message: string, span: QuerySpan | null = null) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    span: QuerySpan | null = null,
+    diagnostics: FieldDiagnostic[] | null = null,
+  ) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.span = span;
+    this.diagnostics = diagnostics;
   }
 
   /** No (valid) session: the user has to open the link the engine printed. */
@@ -67,14 +86,18 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
   if (text) {
     try {
       const body = JSON.parse(text) as unknown;
-      const err = (body as { error?: { code?: unknown; message?: unknown; position?: unknown; length?: unknown } } | null)
-        ?.error;
+      const err = (
+        body as {
+          error?: { code?: unknown; message?: unknown; position?: unknown; length?: unknown; diagnostics?: unknown };
+        } | null
+      )?.error;
       if (err && typeof err.message === 'string' && err.message) {
         const span =
           typeof err.position === 'number' && typeof err.length === 'number'
             ? { position: err.position, length: err.length }
             : null;
-        return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'error', err.message, span);
+        const diagnostics = Array.isArray(err.diagnostics) ? (err.diagnostics as FieldDiagnostic[]) : null;
+        return new ApiError(res.status, typeof err.code === 'string' ? err.code : 'error', err.message, span, diagnostics);
       }
     } catch {
       // Not JSON: use the text below.
@@ -303,6 +326,50 @@ export class ApiClient {
   /** Every delivery of a capture's event on its endpoint, oldest first. */
   deliveries(captureId: number, signal?: AbortSignal): Promise<Deliveries> {
     return this.json('GET', `/captures/${captureId}/deliveries`, undefined, signal);
+  }
+
+  // ---- outbound requests, templates --------------------------------------------
+
+  /** Sends (or with `dry_run` only renders) a built request; a malformed template is a 422 with `diagnostics`. */
+  sendRequest(req: SendBody, signal?: AbortSignal): Promise<StoredSend> {
+    return this.json('POST', '/requests/send', req, signal);
+  }
+
+  /** Replays capture `id` to another URL (or only renders it, with `dry_run`). */
+  replay(id: number, req: ReplayBody, signal?: AbortSignal): Promise<StoredSend> {
+    return this.json('POST', `/captures/${id}/replay`, req, signal);
+  }
+
+  /** The execution log, newest first. */
+  listRequests(query: SendQuery = {}, signal?: AbortSignal): Promise<SendPage> {
+    const limit = query.limit === undefined ? undefined : Math.min(500, Math.max(1, query.limit));
+    const params = qs({
+      q: query.q,
+      kind: query.kind,
+      capture_id: query.capture_id,
+      status: query.status,
+      limit,
+      cursor: query.cursor,
+    });
+    return this.json('GET', `/requests${params}`, undefined, signal);
+  }
+
+  getRequest(id: number, signal?: AbortSignal): Promise<StoredSend> {
+    return this.json('GET', `/requests/${id}`, undefined, signal);
+  }
+
+  deleteRequest(id: number): Promise<void> {
+    return this.empty('DELETE', `/requests/${id}`);
+  }
+
+  /** A template's output and diagnostics (UTF-8 byte offsets) against a context. */
+  render(req: RenderRequest, signal?: AbortSignal): Promise<Rendered> {
+    return this.json('POST', '/render', req, signal);
+  }
+
+  /** Every merge tag a context offers, with a short preview of its value. */
+  mergeTags(ctx: TemplateContext, signal?: AbortSignal): Promise<MergeTags> {
+    return this.json('POST', '/merge-tags', ctx, signal);
   }
 
   eventsUrl(): string {

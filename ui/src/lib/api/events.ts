@@ -18,6 +18,7 @@ export const EVENT_NAMES: EventName[] = [
   'endpoint.updated',
   'endpoint.deleted',
   'listener.changed',
+  'send.created',
   'lagged',
 ];
 

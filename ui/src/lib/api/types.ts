@@ -7,12 +7,25 @@
 // types the engine does not define (string unions it leaves open, the body of
 // a bad query, query parameters, the event map).
 
-import type { CaptureSummary, Endpoint, ListenerStatus, PatchCapture } from './bindings';
+import type {
+  CaptureSummary,
+  Endpoint,
+  ListenerStatus,
+  PatchCapture,
+  ReplayRequest,
+  SendKind,
+  SendOptions,
+  SendRequest,
+  SendSummary,
+} from './bindings';
 
 export type {
+  ApiKeyIn,
+  Auth,
   BodyDiff,
   BodyDiffKind,
   BodyKind,
+  BodyType,
   Capture,
   CapturePage,
   CaptureRef,
@@ -20,10 +33,12 @@ export type {
   Change,
   ChangeArea,
   ChangeKind,
+  ClientAuth,
   CreateEndpoint,
   Decoded,
   Deliveries,
   Delivery,
+  Diagnostic,
   Dialect,
   DiffResult,
   Endpoint,
@@ -35,8 +50,10 @@ export type {
   EventIdKind,
   EventIdPreset,
   EventIdSource,
+  FieldDiagnostic,
   FieldStat,
   FieldTable,
+  FilePart,
   FormField,
   Header,
   HeaderSource,
@@ -53,20 +70,40 @@ export type {
   MappingPreview,
   MappingReference,
   MappingRule,
+  MergeTagInfo,
+  MergeTags,
+  Mode,
+  NameValue,
   NewSavedFilter,
+  OAuthGrant,
   Part,
   PatchCapture,
   PatchEndpoint,
   Preferences,
   PreferencesPatch,
   PreviewValue,
+  ReceivedResponse,
+  Redirect,
   RefField,
+  RenderRequest,
+  Rendered,
+  ReplayOverrides,
+  ReplayRequest,
   Retention,
   SavedFilter,
   SavedFilterList,
+  SendKind,
+  SendOptions,
+  SendPage,
+  SendRequest,
+  SendSummary,
+  SentRequest,
   SentResponse,
   SetReference,
   Settings,
+  Severity,
+  StoredSend,
+  TemplateContext,
   Theme,
   Transform,
   TypeChange,
@@ -94,6 +131,33 @@ export interface CaptureQuery {
   cursor?: string;
 }
 
+/**
+ * Send options as the UI writes them: the timeout as a plain number of
+ * milliseconds (the engine's u64 may be generated as `bigint`, which
+ * JSON.stringify cannot write).
+ */
+export type SendOptionsBody = Omit<SendOptions, 'timeout_ms'> & { timeout_ms?: number };
+
+/** Body of `POST /api/v1/requests/send`. */
+export type SendBody = Omit<SendRequest, 'options'> & { options?: SendOptionsBody };
+
+/** Body of `POST /api/v1/captures/{id}/replay`. */
+export type ReplayBody = Omit<ReplayRequest, 'options'> & { options?: SendOptionsBody };
+
+/** The `status` filter of the execution log: a code (`200`), a class (`4xx`) or `error` (no response). */
+export type SendStatusFilter = string;
+
+/** Parameters of `GET /api/v1/requests`. */
+export interface SendQuery {
+  q?: string;
+  kind?: SendKind;
+  capture_id?: number;
+  status?: SendStatusFilter;
+  /** 1 to 500. */
+  limit?: number;
+  cursor?: string;
+}
+
 /** Server-sent events of `GET /api/v1/events`, by name, with their data. */
 export interface EventMap {
   ready: unknown;
@@ -104,6 +168,7 @@ export interface EventMap {
   'endpoint.updated': Endpoint;
   'endpoint.deleted': { id: number };
   'listener.changed': ListenerStatus;
+  'send.created': SendSummary;
   lagged: unknown;
 }
 
