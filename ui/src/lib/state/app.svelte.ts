@@ -1,6 +1,6 @@
 import { ApiClient, ApiError } from '../api/client';
 import { connectEvents, type LiveStatus } from '../api/events';
-import type { CaptureSummary, Info, ListenerChange, ListenerStatus, Preferences, PreferencesPatch, Theme } from '../api/types';
+import type { Capture, CaptureSummary, Info, ListenerChange, ListenerStatus, Preferences, PreferencesPatch, Theme } from '../api/types';
 import { DEFAULT_PREFERENCES, platform as pagePlatform, type Platform } from '../platform';
 import { applyTheme } from '../theme';
 import { CaptureListState } from './captures.svelte';
@@ -10,11 +10,15 @@ import { FiltersState } from './filters.svelte';
 import { InspectorState } from './inspector.svelte';
 import { MappingState } from './mapping.svelte';
 import { SchemaState } from './schema.svelte';
+import { HistoryState, ReplayState, SendState } from './send.svelte';
 
 /** What the right-hand pane shows: the open capture, a diff of two, or an endpoint's schema. */
 export type View = 'capture' | 'diff' | 'schema';
 
 export type Phase = 'loading' | 'ready' | 'unauthorized' | 'failed';
+
+/** The top bar's two places: the capture browser, or the request builder. */
+export type Mode = 'captures' | 'send';
 
 /** A question the user answers in the confirm dialog (instead of window.confirm). */
 export interface Confirmation {
@@ -60,7 +64,13 @@ export class AppState {
   readonly filters: FiltersState;
   readonly schema: SchemaState;
   readonly mapping: MappingState;
+  readonly send: SendState;
+  readonly history: HistoryState;
+  readonly replay: ReplayState;
   readonly platform: Platform;
+
+  /** The capture browser or the request builder. */
+  mode = $state<Mode>('captures');
 
   /** What the right-hand pane shows. */
   view = $state<View>('capture');
@@ -102,6 +112,9 @@ export class AppState {
     this.filters = new FiltersState(api);
     this.schema = new SchemaState(api);
     this.mapping = new MappingState(api);
+    this.send = new SendState(api, () => this.inspector.id);
+    this.history = new HistoryState(api);
+    this.replay = new ReplayState(api);
   }
 
   async start(): Promise<void> {
@@ -175,6 +188,7 @@ export class AppState {
       'endpoint.updated': (e) => this.endpoints.upsert(e),
       'endpoint.deleted': ({ id }) => this.onEndpointGone(id),
       'listener.changed': (s) => this.onListenerChanged(s),
+      'send.created': (s) => this.history.onCreated(s),
     });
   }
 
@@ -354,6 +368,64 @@ export class AppState {
     return this.inspector.open(id);
   }
 
+  /** Shows the capture browser or the request builder. */
+  setMode(mode: Mode): void {
+    this.mode = mode;
+    if (mode === 'send') {
+      void this.history.ensure();
+      void this.send.loadTags();
+    }
+  }
+
+  /** Fills the request builder from capture `c` and shows it. */
+  async openInBuilder(c: Capture): Promise<void> {
+    try {
+      await this.send.fillFromCapture(c);
+      this.setMode('send');
+      this.notify(`The builder has capture #${c.id}'s method, headers and body: enter the URL to send it to`, 'info');
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Shows an entry of the execution log in the result panel. */
+  async openSend(id: number): Promise<void> {
+    try {
+      this.send.show(await this.history.open(id));
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Deletes an entry of the execution log. */
+  async deleteSend(id: number): Promise<void> {
+    try {
+      await this.history.remove(id);
+      if (this.send.result?.id === id) this.send.result = null;
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Dry-runs or sends the builder's request; the result panel shows what came back. */
+  async runSend(kind: 'dry' | 'send'): Promise<void> {
+    try {
+      const res = await this.send.run(kind);
+      if (res && res.id !== null) this.history.openId = res.id;
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Dry-runs or sends the replay of the capture in the replay dialog. */
+  async runReplay(kind: 'dry' | 'send'): Promise<void> {
+    try {
+      await this.replay.run(kind);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
   /** Diffs capture `a` (older) with capture `b` in the right-hand pane. */
   async showDiff(a: number, b: number): Promise<void> {
     this.view = 'diff';
@@ -475,6 +547,7 @@ export class AppState {
     this.settleConfirm(false);
     this.stream?.close();
     this.captures.dispose();
+    this.replay.close();
     if (this.ticker) clearInterval(this.ticker);
   }
 }
