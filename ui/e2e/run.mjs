@@ -137,6 +137,26 @@ async function occupyPort() {
   return { port: srv.address().port, close: () => new Promise((r) => srv.close(r)) };
 }
 
+/** A local HTTP server that records what it receives and answers 201 with JSON. */
+async function startSink() {
+  const requests = [];
+  const srv = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      requests.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(201, { 'Content-Type': 'application/json', 'X-Sink': 'e2e' });
+      res.end(JSON.stringify({ ok: true, received: requests.length }));
+    });
+  });
+  await new Promise((r, j) => srv.once('error', j).listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${srv.address().port}`,
+    requests,
+    close: () => new Promise((r) => srv.close(r)),
+  };
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
@@ -821,6 +841,162 @@ async function main() {
     eq((await byTest('inspector-dialect').textContent()).trim(), 'HighLevel marketplace', 'dialect in the inspector');
     await shot(page, '28-dialect');
   });
+
+  // ---- outbound requests (issue 5) -----------------------------------------
+
+  const sink = await startSink();
+  const sinkUrl = sink.url;
+  let sendCapture;
+  let sampleEmail;
+
+  await step('send: the builder highlights merge tags and completes them from the open capture', async () => {
+    sampleEmail = (await api('/sample-contact')).contact.email;
+    sendCapture = await anPost('/orders', {
+      type: 'OrderCreate',
+      order: { id: 'ord_send_1', total: 12.5, items: [{ sku: 'SKU-9', qty: 1 }] },
+      customer: { email: 'grace@example.com' },
+    });
+    await row(sendCapture).click();
+    await byTest('tab-overview').click();
+    await byTest('overview').waitFor();
+    await byTest('mode-send').click();
+    await byTest('send-view').waitFor();
+    eq(await byTest('send-method').inputValue(), 'POST', 'method');
+    const url = byTest('send-url');
+    await url.fill(`${sinkUrl}/orders/`);
+    await url.press('End');
+    await page.keyboard.type('{{inboundWebhookRequest.order.i');
+    const first = page.locator('[data-testid="completion-item"]').first();
+    await waitFor('the completion', async () => (await first.getAttribute('data-value')) === 'inboundWebhookRequest.order.id');
+    assert((await first.textContent()).includes('ord_send_1'), 'the completion shows the preview');
+    await page.keyboard.press('Enter');
+    await byTest('completion').waitFor({ state: 'detached' });
+    eq(await url.inputValue(), `${sinkUrl}/orders/{{inboundWebhookRequest.order.id}}`, 'URL after the completion');
+    await waitFor('the URL tag highlighted', async () =>
+      (await byTest('send-url-field').locator('.backdrop .tag').count()) === 1,
+    );
+
+    await byTest('send-tab-headers').click();
+    await byTest('header-add').click();
+    await page.locator('[data-testid="header-name"]').last().fill('X-Contact');
+    await page.locator('[data-testid="header-value"]').last().fill('{{contact.email}}');
+
+    await byTest('send-tab-body').click();
+    await byTest('body-type-json').check();
+    const body = byTest('send-body');
+    await body.fill(
+      '{\n  "order": "{{inboundWebhookRequest.order.id}}",\n  "sku": "{{inboundWebhookRequest.order.items[0].sku}}",\n  "email": "{{contact.email}}",\n  "qty": {{inboundWebhookRequest.order.items[0].qty}},\n  "nick": "{{contact.nickname | default:"friend"}}",\n  "typo": "{{contact.emial}}"\n}',
+    );
+    const field = byTest('send-body-field');
+    await waitFor('tags highlighted in the body', async () => (await field.locator('.backdrop .tag').count()) === 6);
+    const warning = field.locator('.backdrop .warning');
+    await waitFor('the unknown tags underlined', async () => (await warning.count()) === 2);
+    const typo = field.locator('.backdrop .warning', { hasText: 'contact.emial' });
+    const box = await typo.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await byTest('template-hint').waitFor();
+    const hint = await byTest('template-hint').textContent();
+    assert(hint.includes('did you mean {{contact.email}}'), `the hint suggests the tag (${hint})`);
+    // A malformed tag is marked as it is typed.
+    await body.press('Control+Home');
+    await page.keyboard.type('{{contact.email | uper}}');
+    await waitFor('the bad filter marked', async () => (await field.locator('.backdrop .error').count()) === 1);
+    await shot(page, '30-send-builder');
+    for (let i = 0; i < '{{contact.email | uper}}'.length; i++) await page.keyboard.press('Backspace');
+    await waitFor('no error left', async () => (await field.locator('.backdrop .error').count()) === 0);
+    await page.mouse.move(5, 790);
+  });
+
+  await step('send: a dry run shows the exact request, rendered, and sends nothing', async () => {
+    await byTest('send-dry-run').click();
+    await byTest('result-dry').waitFor();
+    const head = await byTest('result-head').textContent();
+    assert(head.startsWith('POST /orders/ord_send_1 HTTP/1.1\r\n'), `the head has the rendered URL (${JSON.stringify(head.slice(0, 60))})`);
+    assert(head.includes(`X-Contact: ${sampleEmail}\r\n`), 'the header is rendered');
+    const reqBody = JSON.parse(await byTest('result-request-body').textContent());
+    eq(reqBody.sku, 'SKU-9', 'sku in the dry run');
+    eq(reqBody.qty, 1, 'a number tag outside quotes is JSON');
+    eq(reqBody.nick, 'friend', 'default filter');
+    eq(reqBody.typo, '', 'an unknown tag renders empty');
+    assert((await byTest('result-diagnostics').textContent()).includes('contact.emial'), 'the warning is listed with its field');
+    eq(sink.requests.length, 0, 'nothing reached the sink');
+    await shot(page, '31a-send-dry-run');
+  });
+
+  await step('send: Ctrl+Enter sends; the sink gets the rendered request and the History shows it live', async () => {
+    await byTest('send-body').focus();
+    await page.keyboard.press('Control+Enter');
+    await waitFor('the sink got it', async () => sink.requests.length === 1);
+    const got = sink.requests[0];
+    eq(got.method, 'POST', 'method at the sink');
+    eq(got.url, '/orders/ord_send_1', 'path at the sink');
+    eq(got.headers['x-contact'], sampleEmail, 'header at the sink');
+    const sent = JSON.parse(got.body);
+    eq(sent.sku, 'SKU-9', 'sku at the sink');
+    eq(sent.email, sampleEmail, 'email at the sink');
+    eq(sent.order, 'ord_send_1', 'order at the sink');
+    await waitFor('the status', async () => (await byTest('result-status').textContent()).trim() === '201');
+    assert((await byTest('result-body').textContent()).includes('"received": 1'), 'the response body, pretty-printed');
+    const item = page.locator('[data-testid="history-item"]').first();
+    await waitFor('the History entry', async () => (await item.locator('[data-testid="history-status-code"]').textContent()).trim() === '201');
+    assert((await item.textContent()).includes('/orders/ord_send_1'), 'the entry shows the rendered URL');
+    await shot(page, '31-send-result');
+    await byTest('result-tab-headers').click();
+    await byTest('result-headers').waitFor();
+    // Search and status filter.
+    await byTest('history-status').selectOption('4xx');
+    await waitFor('no 4xx entries', async () => (await page.locator('[data-testid="history-item"]').count()) === 0);
+    await byTest('history-status').selectOption('');
+    await byTest('history-search').fill('ord_send_1');
+    await waitFor('the entry found', async () => (await page.locator('[data-testid="history-item"]').count()) === 1);
+    await byTest('history-search').fill('');
+    await byTest('history-search').press('Enter');
+  });
+
+  await step('replay: a capture from the inspector to the sink, dry run then send', async () => {
+    await byTest('mode-captures').click();
+    await row(sendCapture).click();
+    await byTest('inspector-replay').click();
+    await byTest('replay-dialog').waitFor();
+    await byTest('replay-url').fill(`${sinkUrl}/replayed`);
+    await byTest('replay-dry-run').click();
+    await byTest('result-dry').waitFor();
+    assert((await byTest('result-head').textContent()).startsWith('POST /replayed HTTP/1.1'), 'the replay head');
+    eq(sink.requests.length, 1, 'a dry run reaches nothing');
+    await byTest('replay-send').click();
+    await waitFor('the sink got the replay', async () => sink.requests.length === 2);
+    eq(sink.requests[1].url, '/replayed', 'replay path');
+    eq(JSON.parse(sink.requests[1].body).order.id, 'ord_send_1', 'the captured body replayed');
+    await waitFor('the replay status', async () => (await byTest('result-status').textContent()).trim() === '201');
+    await shot(page, '32-replay');
+    await byTest('replay-close').click();
+    await byTest('replay-dialog').waitFor({ state: 'detached' });
+    await byTest('inspector-replay').click();
+    eq(await byTest('replay-url').inputValue(), `${sinkUrl}/replayed`, 'the last target is remembered');
+    await page.keyboard.press('Escape');
+    await byTest('replay-dialog').waitFor({ state: 'detached' });
+    eq((await api(`/requests?kind=replay&capture_id=${sendCapture}`)).items.length, 1, 'the replay is logged');
+  });
+
+  await step('open in builder: the capture fills the builder; a History entry can be deleted', async () => {
+    await byTest('inspector-open-builder').click();
+    await byTest('send-view').waitFor();
+    eq(await byTest('send-url').inputValue(), '', 'the URL is left for the user');
+    assert(await byTest('body-type-raw').isChecked(), 'the body is raw');
+    assert((await byTest('send-body').inputValue()).includes('ord_send_1'), 'the captured body');
+    await byTest('send-tab-headers').click();
+    const names = await page.locator('[data-testid="header-name"]').evaluateAll((els) => els.map((e) => e.value));
+    assert(names.some((n) => /^content-type$/i.test(n)), `the captured headers (${names.join(', ')})`);
+    const items = page.locator('[data-testid="history-item"]');
+    await waitFor('two entries', async () => (await items.count()) === 2);
+    await items.first().hover();
+    await items.first().locator('[data-testid="history-delete"]').click();
+    await waitFor('one entry left', async () => (await items.count()) === 1);
+    eq((await api('/requests')).items.length, 1, 'deleted in the engine');
+    await byTest('mode-captures').click();
+  });
+
+  await sink.close();
 
   await step('without a session the UI says how to get one', async () => {
     await context.clearCookies();
