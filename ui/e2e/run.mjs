@@ -891,16 +891,17 @@ async function main() {
     await waitFor('tags highlighted in the body', async () => (await field.locator('.backdrop .tag').count()) === 6);
     const warning = field.locator('.backdrop .warning');
     await waitFor('the unknown tags underlined', async () => (await warning.count()) === 2);
+    // A malformed tag is marked as it is typed.
+    await body.press('Control+Home');
+    await page.keyboard.type('{{contact.email | uper}}');
+    await waitFor('the bad filter marked', async () => (await field.locator('.backdrop .error').count()) === 1);
+    await waitFor('the warnings kept after the edit', async () => (await warning.count()) === 2);
     const typo = field.locator('.backdrop .warning', { hasText: 'contact.emial' });
     const box = await typo.boundingBox();
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await byTest('template-hint').waitFor();
     const hint = await byTest('template-hint').textContent();
     assert(hint.includes('did you mean {{contact.email}}'), `the hint suggests the tag (${hint})`);
-    // A malformed tag is marked as it is typed.
-    await body.press('Control+Home');
-    await page.keyboard.type('{{contact.email | uper}}');
-    await waitFor('the bad filter marked', async () => (await field.locator('.backdrop .error').count()) === 1);
     await shot(page, '30-send-builder');
     for (let i = 0; i < '{{contact.email | uper}}'.length; i++) await page.keyboard.press('Backspace');
     await waitFor('no error left', async () => (await field.locator('.backdrop .error').count()) === 0);

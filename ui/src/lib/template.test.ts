@@ -6,6 +6,7 @@ import {
   completionAt,
   marksOf,
   matchCandidates,
+  moveSpans,
   nearest,
   segments,
   tokenize,
@@ -158,5 +159,23 @@ describe('completion', () => {
   it('nearest picks the closest close-enough word', () => {
     expect(nearest('uper', ['upper', 'lower'])).toBe('upper');
     expect(nearest('zzzzzz', ['upper', 'lower'])).toBeNull();
+  });
+});
+
+describe('moveSpans', () => {
+  const spans = [
+    { from: 0, to: 3, m: 'a' },
+    { from: 6, to: 9, m: 'b' },
+  ];
+  it('keeps spans before an edit and moves those after it', () => {
+    expect(moveSpans(spans, 'abc---def', 'abc--XX-def')).toEqual([spans[0], { from: 8, to: 11, m: 'b' }]);
+    expect(moveSpans(spans, 'abc---def', 'Zabc---def')).toEqual([
+      { from: 1, to: 4, m: 'a' },
+      { from: 7, to: 10, m: 'b' },
+    ]);
+  });
+  it('drops a span the edit touches', () => {
+    expect(moveSpans(spans, 'abc---def', 'abc---dXef')).toEqual([spans[0]]);
+    expect(moveSpans(spans, 'abc---def', 'abc---def')).toBe(spans);
   });
 });

@@ -487,3 +487,34 @@ export const FILTER_CANDIDATES: Candidate[] = [
   { value: 'urlencode', preview: 'percent-encoded' },
   { value: 'base64', preview: 'base64 of the text' },
 ];
+
+/** A span (UTF-16) of a text that was linted. */
+export interface Span {
+  from: number;
+  to: number;
+}
+
+/**
+ * Spans found in `before`, moved to where they are in `after` (one edit
+ * between them: the common start and end are kept). Spans the edit touches
+ * are dropped until the text is linted again.
+ */
+export function moveSpans<T extends Span>(spans: T[], before: string, after: string): T[] {
+  if (before === after) return spans;
+  const max = Math.min(before.length, after.length);
+  let head = 0;
+  while (head < max && before.charCodeAt(head) === after.charCodeAt(head)) head++;
+  let tail = 0;
+  while (
+    tail < max - head &&
+    before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)
+  )
+    tail++;
+  const delta = after.length - before.length;
+  const out: T[] = [];
+  for (const s of spans) {
+    if (s.to <= head) out.push(s);
+    else if (s.from >= before.length - tail) out.push({ ...s, from: s.from + delta, to: s.to + delta });
+  }
+  return out;
+}
