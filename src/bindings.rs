@@ -97,6 +97,7 @@ pub fn typescript() -> String {
         crate::outbound::log::StoredSend::decl(),
         crate::outbound::log::SendSummary::decl(),
         crate::outbound::log::SendPage::decl(),
+        crate::outbound::forward::ForwardConfig::decl(),
         crate::outbound::bulk::RateLimit::decl(),
         crate::outbound::bulk::BulkRequest::decl(),
         crate::outbound::bulk::BulkStatus::decl(),

@@ -26,6 +26,31 @@ enum Command {
     Send(SendArgs),
     /// Send a capture again, to another URL, and print the response.
     Replay(ReplayArgs),
+    /// Show captures as they arrive and forward each to a URL (your local server), like `stripe listen`.
+    Listen(ListenArgs),
+}
+
+#[derive(clap::Args)]
+struct ListenArgs {
+    /// Where each capture is also sent, e.g. http://localhost:3000/webhook.
+    #[arg(long, value_name = "URL")]
+    forward_to: String,
+    /// The endpoint whose captures are forwarded (default: the Default endpoint, which
+    /// receives every path outside /h/).
+    #[arg(long, value_name = "ID")]
+    endpoint: Option<i64>,
+    /// Where the capture listener listens when no app or `serve` runs on the data directory.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+    capture_addr: std::net::SocketAddr,
+    /// Do not check the target's TLS certificate.
+    #[arg(short = 'k', long)]
+    insecure: bool,
+    /// Send the captured Host header instead of the target's.
+    #[arg(long)]
+    keep_host: bool,
+    /// The data directory of the app or `serve` to go through (default: the platform's).
+    #[arg(long, env = "HOOKBENCH_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// How `send` and `replay` send and print.
@@ -334,6 +359,7 @@ async fn bulk_replay(a: ReplayArgs) -> Result<()> {
     let begun = std::time::Instant::now();
     let mut last_line = String::new();
     let mut interrupted = false;
+    let mut interrupt = interrupts()?;
     let job = loop {
         let job = remote.call("GET", &format!("/api/v1/replays/{id}"), None).await?;
         let n = |k: &str| job[k].as_u64().unwrap_or(0);
@@ -360,7 +386,7 @@ async fn bulk_replay(a: ReplayArgs) -> Result<()> {
             break job;
         }
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupt.recv() => {
                 interrupted = true;
                 let _ = remote.call("POST", &format!("/api/v1/replays/{id}/stop"), None).await;
             }
@@ -387,6 +413,113 @@ async fn bulk_replay(a: ReplayArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `hookbench listen --forward-to URL`: forward an endpoint's captures and
+/// print each capture and the target's answer as they happen. Ctrl+C puts the
+/// endpoint's forward back as it was.
+async fn listen(a: ListenArgs) -> Result<()> {
+    use serde_json::json;
+    let data_dir = a.data_dir.clone().unwrap_or_else(hookbench::config::default_data_dir);
+    let remote = hookbench::remote::Remote::connect_with(&data_dir, a.capture_addr).await?;
+    let result = listen_with(&remote, &a).await;
+    remote.close().await;
+    return result;
+
+    async fn listen_with(remote: &hookbench::remote::Remote, a: &ListenArgs) -> Result<()> {
+        let endpoint_id = match a.endpoint {
+            Some(id) => id,
+            None => {
+                remote.call("GET", "/api/v1/info", None).await?["default_endpoint_id"].as_i64().unwrap_or(1)
+            }
+        };
+        let endpoint = remote.call("GET", &format!("/api/v1/endpoints/{endpoint_id}"), None).await?;
+        let forward_path = format!("/api/v1/endpoints/{endpoint_id}/forward");
+        let previous = remote.call("GET", &forward_path, None).await.ok();
+        let cfg = json!({"url": a.forward_to, "enabled": true, "keep_host": a.keep_host,
+                         "options": {"verify_tls": !a.insecure}});
+        remote.call("PUT", &forward_path, Some(&cfg)).await?;
+        let is_default = endpoint["is_default"].as_bool().unwrap_or(false);
+        println!("Forwarding captures of {:?} to {}", endpoint["name"].as_str().unwrap_or(""), a.forward_to);
+        if is_default {
+            println!("  send webhooks to {}/… (any path outside /h/)", remote.info.capture_url);
+        } else {
+            println!("  send webhooks to {}", endpoint["url"].as_str().unwrap_or(""));
+        }
+        println!("Ready. Press Ctrl+C to stop.");
+        let newest = |v: &serde_json::Value| v["items"][0]["id"].as_i64().unwrap_or(0);
+        let mut last_capture = newest(
+            &remote.call("GET", &format!("/api/v1/captures?endpoint={endpoint_id}&limit=1"), None).await?,
+        );
+        let mut last_send = newest(&remote.call("GET", "/api/v1/requests?kind=forward&limit=1", None).await?);
+        let mut interrupt = interrupts()?;
+        let outcome = loop {
+            let page = remote
+                .call("GET", &format!("/api/v1/captures?endpoint={endpoint_id}&limit=200"), None)
+                .await?;
+            let mut fresh: Vec<&serde_json::Value> = page["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| c["id"].as_i64().unwrap_or(0) > last_capture)
+                .collect();
+            fresh.reverse();
+            for c in fresh {
+                last_capture = last_capture.max(c["id"].as_i64().unwrap_or(0));
+                let query = c["query"].as_str().map(|q| format!("?{q}")).unwrap_or_default();
+                println!(
+                    "--> {} {}{} [{} bytes] capture {}",
+                    c["method"].as_str().unwrap_or(""),
+                    c["path"].as_str().unwrap_or(""),
+                    query,
+                    c["body_size"],
+                    c["id"]
+                );
+            }
+            let sends = remote.call("GET", "/api/v1/requests?kind=forward&limit=200", None).await?;
+            let mut fresh: Vec<&serde_json::Value> = sends["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|s| s["id"].as_i64().unwrap_or(0) > last_send)
+                .collect();
+            fresh.reverse();
+            for s in fresh {
+                last_send = last_send.max(s["id"].as_i64().unwrap_or(0));
+                let ms = s["duration_ms"].as_i64().map(|d| format!(" in {d} ms")).unwrap_or_default();
+                match (s["status"].as_u64(), s["error"].as_str()) {
+                    (Some(status), _) => {
+                        println!(
+                            "<-- {status}{ms} from {} (capture {})",
+                            s["url"].as_str().unwrap_or(""),
+                            s["capture_id"]
+                        )
+                    }
+                    (None, Some(e)) => println!("<-- failed: {e} (capture {})", s["capture_id"]),
+                    _ => {}
+                }
+            }
+            tokio::select! {
+                _ = interrupt.recv() => break Ok(()),
+                _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+            }
+        };
+        // Put the endpoint's forward back as it was.
+        let restored = match previous {
+            Some(p) => remote.call("PUT", &forward_path, Some(&p)).await.map(|_| ()),
+            None => remote.call("DELETE", &forward_path, None).await.map(|_| ()),
+        };
+        if let Err(e) = restored {
+            eprintln!("could not restore the endpoint's forward: {e}");
+        }
+        outcome
+    }
+}
+
+/// Ctrl+C (SIGINT), caught once for the whole command: a signal that arrives
+/// while the loop is busy is kept until it looks.
+fn interrupts() -> Result<tokio::signal::unix::Signal> {
+    Ok(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?)
 }
 
 fn init_logging(default: &str) {
@@ -460,5 +593,6 @@ async fn main() -> Result<()> {
             }
             None => bulk_replay(args).await,
         },
+        Command::Listen(args) => listen(args).await,
     }
 }

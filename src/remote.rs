@@ -34,6 +34,12 @@ impl Remote {
     /// The engine running on `data_dir`, else one started here (with the
     /// capture listener on a free loopback port) for as long as this lives.
     pub async fn connect(data_dir: &Path) -> anyhow::Result<Remote> {
+        Self::connect_with(data_dir, ([127, 0, 0, 1], 0).into()).await
+    }
+
+    /// [`Remote::connect`], with the capture listener of an engine started
+    /// here on `capture_addr` (for `listen`, where senders must reach it).
+    pub async fn connect_with(data_dir: &Path, capture_addr: std::net::SocketAddr) -> anyhow::Result<Remote> {
         if let Ok(text) = std::fs::read_to_string(data_dir.join(RUNNING_FILE))
             && let Ok(info) = serde_json::from_str::<ReadyInfo>(&text)
         {
@@ -44,7 +50,7 @@ impl Remote {
         }
         let opts = EngineOptions {
             data_dir: Some(data_dir.to_owned()),
-            capture_addr: ([127, 0, 0, 1], 0).into(),
+            capture_addr,
             api_addr: ([127, 0, 0, 1], 0).into(),
             ..EngineOptions::default()
         };

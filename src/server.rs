@@ -163,6 +163,7 @@ impl Server {
             .await
             .context("marking interrupted bulk replays")?;
         let outbound = crate::outbound::Outbound::new(store.clone(), events.clone(), shutdown.clone());
+        tasks.push(crate::outbound::forward::spawn(outbound.clone(), shutdown.clone()));
 
         let ui_dir = crate::api::resolve_ui_dir(opts.ui_dir.clone());
         let state = ApiState {

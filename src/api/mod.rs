@@ -130,7 +130,7 @@ impl utoipa::Modify for BearerAuth {
         template::render_template, template::get_contact, template::put_contact, template::merge_tags,
         requests::send, requests::replay_capture, requests::list, requests::get_one, requests::delete_one,
         requests::start_bulk, requests::list_bulk, requests::get_bulk, requests::bulk_items, requests::stop_bulk,
-        requests::resume_bulk,
+        requests::resume_bulk, requests::get_forward, requests::put_forward, requests::delete_forward,
     ),
     components(schemas(crate::events::Event))
 )]

@@ -12,6 +12,7 @@ use utoipa::IntoParams;
 use super::extract::{Ids, JsonBody, QueryParams};
 use super::{ApiError, ApiState};
 use crate::outbound::bulk::{self, BulkItemList, BulkJob, BulkJobList, BulkRequest};
+use crate::outbound::forward::{self, ForwardConfig};
 use crate::outbound::log::{self, LogFilter, SendKind, SendPage, StoredSend};
 use crate::outbound::spec::{ReplayRequest, SendRequest};
 use crate::outbound::{Job, OutboundError, replay};
@@ -25,11 +26,50 @@ pub fn routes() -> Router<ApiState> {
         .route("/api/v1/requests", get(list))
         .route("/api/v1/requests/{id}", get(get_one).delete(delete_one))
         .route("/api/v1/captures/{id}/replay", post(replay_capture))
+        .route("/api/v1/endpoints/{id}/forward", get(get_forward).put(put_forward).delete(delete_forward))
         .route("/api/v1/replays", get(list_bulk).post(start_bulk))
         .route("/api/v1/replays/{id}", get(get_bulk))
         .route("/api/v1/replays/{id}/items", get(bulk_items))
         .route("/api/v1/replays/{id}/stop", post(stop_bulk))
         .route("/api/v1/replays/{id}/resume", post(resume_bulk))
+}
+
+#[utoipa::path(get, path = "/api/v1/endpoints/{id}/forward", params(("id" = i64, Path)),
+    responses((status = 200, body = ForwardConfig), (status = 404, body = super::error::ErrorBody, description = "No such endpoint, or it has no forward")))]
+pub async fn get_forward(State(st): State<ApiState>, ids: Ids) -> ApiResult<Json<ForwardConfig>> {
+    let id = ids.first();
+    let cfg = st.store.read(move |c| forward::get(c, id)).await?;
+    cfg.map(Json).ok_or_else(|| ApiError::not_found("forward"))
+}
+
+#[utoipa::path(put, path = "/api/v1/endpoints/{id}/forward", params(("id" = i64, Path)), request_body = ForwardConfig,
+    responses((status = 200, body = ForwardConfig, description = "From now on each capture of the endpoint is also sent there; results are in `GET /api/v1/requests?kind=forward&capture_id=…`"),
+              (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn put_forward(
+    State(st): State<ApiState>,
+    ids: Ids,
+    JsonBody(cfg): JsonBody<ForwardConfig>,
+) -> ApiResult<Json<ForwardConfig>> {
+    let id = ids.first();
+    crate::outbound::wire::Target::parse(&cfg.url)?;
+    if let Some(p) = cfg.options.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
+        crate::outbound::client::Proxy::parse(p)?;
+    }
+    let saved = cfg.clone();
+    // Captures already answered are not forwarded: only those from now on.
+    st.store.caught_up().await;
+    st.store.write(move |c, _| forward::put(c, id, &saved)).await?;
+    Ok(Json(cfg))
+}
+
+#[utoipa::path(delete, path = "/api/v1/endpoints/{id}/forward", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = super::error::ErrorBody)))]
+pub async fn delete_forward(State(st): State<ApiState>, ids: Ids) -> ApiResult<StatusCode> {
+    let id = ids.first();
+    match st.store.write(move |c, _| forward::delete(c, id)).await? {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(ApiError::not_found("forward")),
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/replays", request_body = BulkRequest,

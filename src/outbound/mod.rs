@@ -14,6 +14,7 @@
 pub mod build;
 pub mod bulk;
 pub mod client;
+pub mod forward;
 pub mod log;
 pub mod oauth;
 pub mod print;

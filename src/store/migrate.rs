@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_event_ids_later", include_str!("migrations/0004_event_ids_later.sql")),
     ("0005_sends", include_str!("migrations/0005_sends.sql")),
     ("0006_bulk_replays", include_str!("migrations/0006_bulk_replays.sql")),
+    ("0007_forwards", include_str!("migrations/0007_forwards.sql")),
 ];
 
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {

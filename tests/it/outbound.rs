@@ -665,3 +665,115 @@ async fn a_bulk_replay_stops_resumes_and_survives_a_restart() {
     sorted.sort();
     assert_eq!(sorted, vec![0, 1, 2, 3, 4, 5], "items go in order, none twice");
 }
+
+#[tokio::test]
+async fn an_endpoint_forwards_its_captures_and_logs_the_targets_answers() {
+    let hb = Hookbench::start().await;
+    let (endpoint, url) = hb.create_endpoint("Forwarded").await;
+    let before = send_json(&hb, &slug_path(&url), json!({"n": 0}));
+    let sink = Sink::start(|req, _| response(202, &[], &req.body)).await;
+    let path = format!("/endpoints/{endpoint}/forward");
+    assert_eq!(hb.call(Method::GET, &path, None).await.0, StatusCode::NOT_FOUND);
+    let (status, cfg) = hb.call(Method::PUT, &path, Some(json!({"url": format!("{}/hook", sink.url)}))).await;
+    assert_eq!(status, StatusCode::OK, "{cfg}");
+    assert_eq!(cfg["enabled"], true);
+
+    let id = send(&hb, "POST", &format!("{}/x?a=1", slug_path(&url)), &[("X-Sig", "s1")], b"{\"n\":1}");
+    let other = send_json(&hb, "/elsewhere", json!({"n": 2}));
+    let forwarded = wait_for_forward(&hb, id).await;
+    assert_eq!((forwarded["status"].as_u64(), forwarded["kind"].as_str()), (Some(202), Some("forward")));
+    let got = sink.received();
+    assert_eq!(got.len(), 1, "only this endpoint's new captures are forwarded");
+    assert_eq!((got[0].target.as_str(), &got[0].body[..]), ("/hook?a=1", &b"{\"n\":1}"[..]));
+    assert_eq!(got[0].header("x-sig").as_deref(), Some("s1"));
+    let full = hb.get_json(&format!("/requests/{}", forwarded["id"])).await;
+    assert_eq!(full["response"]["body"], "{\"n\":1}");
+    for quiet in [before, other] {
+        assert_eq!(hb.get_json(&format!("/requests?capture_id={quiet}")).await["items"], json!([]));
+    }
+
+    // Off: nothing is forwarded; deleted: gone.
+    hb.call(Method::PUT, &path, Some(json!({"url": sink.url, "enabled": false}))).await;
+    let quiet = send_json(&hb, &slug_path(&url), json!({"n": 3}));
+    let marker = send_json(&hb, &slug_path(&url), json!({"n": 4}));
+    hb.call(Method::PUT, &path, Some(json!({"url": sink.url}))).await;
+    let after = send_json(&hb, &slug_path(&url), json!({"n": 5}));
+    wait_for_forward(&hb, after).await;
+    for q in [quiet, marker] {
+        assert_eq!(hb.get_json(&format!("/requests?capture_id={q}")).await["items"], json!([]));
+    }
+    assert_eq!(hb.call(Method::DELETE, &path, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(hb.call(Method::GET, &path, None).await.0, StatusCode::NOT_FOUND);
+    let (status, _) = hb.call(Method::PUT, &path, Some(json!({"url": "ftp://x"}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+async fn wait_for_forward(hb: &Hookbench, capture: i64) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let page = hb.get_json(&format!("/requests?capture_id={capture}&kind=forward")).await;
+        if let Some(item) = page["items"].as_array().and_then(|a| a.first()) {
+            return item.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "capture {capture} was not forwarded");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+// Multi-threaded: the test blocks on the child's output while the sink answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hookbench_listen_streams_captures_and_forward_results() {
+    use std::io::BufRead;
+    let hb = Hookbench::start().await;
+    let sink = Sink::start(|_, _| response(200, &[], b"thanks")).await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hookbench"))
+        .args(["listen", "--forward-to", &format!("{}/webhook", sink.url), "--data-dir"])
+        .arg(&hb.data_dir)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let wait_line = |want: &str, seen: &mut Vec<String>| loop {
+        match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+            Ok(line) => {
+                seen.push(line.clone());
+                if line.contains(want) {
+                    return line;
+                }
+            }
+            Err(_) => panic!("no line with {want:?}; got {seen:?}"),
+        }
+    };
+    wait_line("Ready.", &mut seen);
+    let default = hb.default_endpoint_id().await;
+    assert_eq!(
+        hb.get_json(&format!("/endpoints/{default}/forward")).await["url"],
+        format!("{}/webhook", sink.url)
+    );
+    let id = send_json(&hb, "/stripe/events", json!({"type": "charge.succeeded"}));
+    let line = wait_line("-->", &mut seen);
+    assert!(line.contains("POST /stripe/events") && line.contains(&format!("capture {id}")), "{line}");
+    let line = wait_line("<--", &mut seen);
+    assert!(line.starts_with("<-- 200") && line.contains(&format!("(capture {id})")), "{line}");
+    assert_eq!(sink.received()[0].target, "/webhook");
+
+    // Ctrl+C: the forward is taken away again.
+    let pid = child.id().to_string();
+    std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert_eq!(
+        hb.call(Method::GET, &format!("/endpoints/{default}/forward"), None).await.0,
+        StatusCode::NOT_FOUND
+    );
+}

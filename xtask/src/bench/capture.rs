@@ -33,12 +33,13 @@ const SCENARIOS: &[Scenario] = &[
 ];
 
 /// What the engine writes to `--ready-file`.
-struct EngineReady {
-    api_url: String,
-    token: String,
+pub(super) struct EngineReady {
+    pub(super) api_url: String,
+    pub(super) token: String,
 }
 
-pub fn run(opts: &BenchOpts) -> Result<Verdict> {
+/// The release engine to measure (built unless `--engine` names one).
+pub(super) fn engine_binary(opts: &BenchOpts) -> Result<std::path::PathBuf> {
     let engine_bin = match &opts.engine {
         Some(path) => path.clone(),
         None => {
@@ -49,15 +50,16 @@ pub fn run(opts: &BenchOpts) -> Result<Verdict> {
     if !engine_bin.is_file() {
         bail!("engine binary {} does not exist", engine_bin.display());
     }
+    Ok(engine_bin)
+}
 
-    // Catch Ctrl-C / SIGTERM from here on so the servers are always stopped.
-    let rt = tokio::runtime::Runtime::new()?;
-    proc::catch_interrupts(&rt)?;
-
-    let bench_dir = target_dir().join("bench");
-    let tmp = TempDir::new_in(&bench_dir, "capture")?;
+/// The store-nothing axum server, and the URL it answers on.
+pub(super) fn start_baseline(
+    tmp: &TempDir,
+    bench_dir: &std::path::Path,
+    log: &str,
+) -> Result<(ServerProc, String)> {
     let baseline_ready = tmp.path().join("baseline-ready.json");
-
     let exe = std::env::current_exe().context("cannot locate the xtask executable")?;
     let mut c = cmd(&exe);
     c.arg("bench-baseline-server")
@@ -65,9 +67,22 @@ pub fn run(opts: &BenchOpts) -> Result<Verdict> {
         .arg(&baseline_ready)
         .arg("--exit-on-stdin-eof")
         .stdin(Stdio::piped());
-    let mut baseline = ServerProc::spawn("baseline server", c, &bench_dir.join("capture-baseline.log"))?;
-    let baseline_url = baseline
+    let mut baseline = ServerProc::spawn("baseline server", c, &bench_dir.join(log))?;
+    let url = baseline
         .wait_ready(&baseline_ready, READY_TIMEOUT, |v| v.get("url")?.as_str().map(str::to_string))?;
+    Ok((baseline, url))
+}
+
+pub fn run(opts: &BenchOpts) -> Result<Verdict> {
+    let engine_bin = engine_binary(opts)?;
+
+    // Catch Ctrl-C / SIGTERM from here on so the servers are always stopped.
+    let rt = tokio::runtime::Runtime::new()?;
+    proc::catch_interrupts(&rt)?;
+
+    let bench_dir = target_dir().join("bench");
+    let tmp = TempDir::new_in(&bench_dir, "capture")?;
+    let (mut baseline, baseline_url) = start_baseline(&tmp, &bench_dir, "capture-baseline.log")?;
     eprintln!("baseline:  {baseline_url}");
 
     let mut rows = Vec::new();
@@ -136,13 +151,13 @@ fn window(d: Duration) -> String {
     format!("{:.0} s + {:.0} s warm-up", d.as_secs_f64(), WARMUP.as_secs_f64())
 }
 
-struct Engine {
-    proc: ServerProc,
+pub(super) struct Engine {
+    pub(super) proc: ServerProc,
     ready_file: std::path::PathBuf,
 }
 
 impl Engine {
-    fn ready(&mut self) -> Result<EngineReady> {
+    pub(super) fn ready(&mut self) -> Result<EngineReady> {
         self.proc.wait_ready(&self.ready_file, READY_TIMEOUT, |v| {
             let field = |k: &str| v.get(k)?.as_str().map(str::to_string);
             // capture_url is part of the contract; require it even though the
@@ -153,7 +168,7 @@ impl Engine {
     }
 }
 
-fn start_engine(
+pub(super) fn start_engine(
     bin: &std::path::Path,
     data_dir: &std::path::Path,
     bench_dir: &std::path::Path,
@@ -199,7 +214,7 @@ fn wait_idle(pid: u32, limit: Duration) -> Result<Duration, Duration> {
     Err(limit)
 }
 
-async fn create_endpoint(ready: &EngineReady) -> Result<String> {
+pub(super) async fn create_endpoint(ready: &EngineReady) -> Result<String> {
     let url = format!("{}/api/v1/endpoints", ready.api_url.trim_end_matches('/'));
     let auth = format!("Bearer {}", ready.token);
     let (status, body) = http::request(

@@ -4,6 +4,7 @@
 
 mod capture;
 mod diff;
+mod replay;
 mod search;
 
 use std::path::PathBuf;
@@ -49,6 +50,11 @@ const BENCHES: &[Bench] = &[
         name: "diff",
         about: "diff of two ~1 MiB JSON payloads vs serde_json parsing them",
         run: diff::run,
+    },
+    Bench {
+        name: "replay",
+        about: "bulk replay of 1 KiB captures to a store-nothing sink, rate limit off (goal >= 5,000/s) vs a load generator",
+        run: replay::run,
     },
     Bench {
         name: "search",

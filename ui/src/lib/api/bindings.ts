@@ -693,6 +693,20 @@ export type SendPage = { items: Array<SendSummary>,
  */
 next_cursor: string | null, };
 
+export type ForwardConfig = { 
+/**
+ * Where each capture goes; the capture's query string is added when this URL has none.
+ */
+url: string, 
+/**
+ * Off: kept, but nothing is forwarded.
+ */
+enabled?: boolean, 
+/**
+ * Send the captured `Host` header instead of the target's.
+ */
+keep_host?: boolean, options?: SendOptions, };
+
 export type RateLimit = { 
 /**
  * Off: as fast as the concurrency allows.

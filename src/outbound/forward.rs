@@ -1,0 +1,224 @@
+//! Forward-to: each capture of an endpoint is also sent to a target (your
+//! local server, say `http://localhost:3000/webhook`), exactly as it arrived,
+//! and the target's answer is logged beside the capture (kind `forward`).
+//!
+//! Off the capture path: like the mapping checker, a task wakes when the
+//! writer has committed captures and forwards those of endpoints with a
+//! forward, in order. How far it got is kept in `settings`
+//! (`forward_upto`), so a restart neither forwards twice nor skips.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use utoipa::ToSchema;
+
+use super::log::SendKind;
+use super::replay;
+use super::spec::{ReplayOverrides, ReplayRequest, SendOptions};
+use super::{Job, Outbound};
+use crate::store::{StoreError, queries};
+
+fn yes() -> bool {
+    true
+}
+
+/// An endpoint's forward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
+pub struct ForwardConfig {
+    /// Where each capture goes; the capture's query string is added when this URL has none.
+    pub url: String,
+    /// Off: kept, but nothing is forwarded.
+    #[serde(default = "yes")]
+    #[ts(as = "Option<bool>", optional)]
+    pub enabled: bool,
+    /// Send the captured `Host` header instead of the target's.
+    #[serde(default)]
+    #[ts(as = "Option<bool>", optional)]
+    pub keep_host: bool,
+    #[serde(default)]
+    #[ts(as = "Option<SendOptions>", optional)]
+    pub options: SendOptions,
+}
+
+const MARK: &str = "forward_upto";
+const BATCH: usize = 256;
+const PACE: Duration = Duration::from_millis(20);
+
+pub fn get(conn: &Connection, endpoint_id: i64) -> Result<Option<ForwardConfig>, StoreError> {
+    let text: Option<String> = conn
+        .query_row("SELECT config FROM endpoint_forwards WHERE endpoint_id = ?1", [endpoint_id], |r| r.get(0))
+        .optional()?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("a forward: {e}"))))
+        .transpose()
+}
+
+/// Save an endpoint's forward: captures from now on are forwarded (not those
+/// that came before, nor those that came while it was off).
+pub fn put(conn: &Connection, endpoint_id: i64, cfg: &ForwardConfig) -> Result<(), StoreError> {
+    queries::get_endpoint(conn, endpoint_id)?;
+    let json = serde_json::to_string(cfg).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let since = queries::max_capture_id(conn)?;
+    conn.execute(
+        "INSERT INTO endpoint_forwards (endpoint_id, config, since) VALUES (?1, ?2, ?3)
+         ON CONFLICT(endpoint_id) DO UPDATE SET config = excluded.config, since = excluded.since",
+        params![endpoint_id, json, since],
+    )?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, endpoint_id: i64) -> Result<bool, StoreError> {
+    Ok(conn.execute("DELETE FROM endpoint_forwards WHERE endpoint_id = ?1", [endpoint_id])? > 0)
+}
+
+/// Forwards that are on, by endpoint, with the capture id they start after.
+fn enabled(conn: &Connection) -> Result<HashMap<i64, (ForwardConfig, i64)>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT endpoint_id, config, since FROM endpoint_forwards")?;
+    let rows =
+        stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (id, text, since) = row?;
+        if let Ok(cfg) = serde_json::from_str::<ForwardConfig>(&text)
+            && cfg.enabled
+        {
+            out.insert(id, (cfg, since));
+        }
+    }
+    Ok(out)
+}
+
+/// Captures in `(after, upto]` of these endpoints, in order.
+fn due(conn: &Connection, after: i64, upto: i64, endpoints: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+    let list = endpoints.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "SELECT id, endpoint_id FROM captures WHERE id > ?1 AND id <= ?2 AND endpoint_id IN ({list})
+         AND rejected IS NULL ORDER BY id LIMIT {BATCH}"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params![after, upto], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Start forwarding; it ends with `shutdown`.
+pub fn spawn(outbound: Outbound, shutdown: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = run(outbound) => {}
+            _ = shutdown.cancelled() => {}
+        }
+    })
+}
+
+async fn run(outbound: Outbound) {
+    let store = outbound.store().clone();
+    let mut ingested = store.ingested();
+    // The first time: from now on (captures from before any forward existed are not sent).
+    let mut after = match store
+        .write(|c, _| {
+            let mark = queries::get_mark(c, MARK)?;
+            if mark > 0 {
+                return Ok(mark);
+            }
+            let now = queries::max_capture_id(c)?;
+            queries::set_mark(c, MARK, now)?;
+            Ok(now)
+        })
+        .await
+    {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(error = %e, "forwarding cannot start");
+            return;
+        }
+    };
+    loop {
+        let upto = *ingested.borrow_and_update();
+        while after < upto {
+            let configs = match store.read(enabled).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "forwarding: reading the forwards failed");
+                    break;
+                }
+            };
+            let next = if configs.is_empty() {
+                upto
+            } else {
+                let endpoints: Vec<i64> = configs.keys().copied().collect();
+                let window = (after, upto);
+                let batch = match store.read(move |c| due(c, window.0, window.1, &endpoints)).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "forwarding: listing captures failed");
+                        break;
+                    }
+                };
+                for (capture_id, endpoint_id) in &batch {
+                    if let Some((cfg, since)) = configs.get(endpoint_id)
+                        && capture_id > since
+                    {
+                        forward_one(&outbound, *capture_id, cfg).await;
+                    }
+                }
+                match batch.last() {
+                    Some((last, _)) if batch.len() == BATCH => *last,
+                    _ => upto,
+                }
+            };
+            after = next;
+            if let Err(e) = store.write(move |c, _| queries::set_mark(c, MARK, next)).await {
+                tracing::warn!(error = %e, "forwarding: keeping the mark failed");
+            }
+        }
+        if ingested.changed().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(PACE).await;
+    }
+}
+
+async fn forward_one(outbound: &Outbound, capture_id: i64, cfg: &ForwardConfig) {
+    let store = outbound.store().clone();
+    let reader = store.clone();
+    let loaded = reader
+        .read(move |c| {
+            let (capture, body) = queries::get_capture(c, capture_id)?;
+            Ok((capture, store.body_bytes(body)?))
+        })
+        .await;
+    let original: replay::Original = match loaded {
+        Ok(l) => l.into(),
+        Err(e) => {
+            tracing::warn!(error = %e, capture_id, "forwarding: the capture cannot be read");
+            return;
+        }
+    };
+    let req = ReplayRequest {
+        url: cfg.url.clone(),
+        overrides: Some(ReplayOverrides { keep_host: cfg.keep_host, ..Default::default() }),
+        options: cfg.options.clone(),
+        dry_run: false,
+    };
+    let built = match replay::build(&original, &req) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(error = %e, capture_id, "forwarding: the request cannot be built");
+            return;
+        }
+    };
+    let job = Job {
+        built,
+        options: cfg.options.clone(),
+        dry_run: false,
+        kind: SendKind::Forward,
+        capture_id: Some(capture_id),
+        batch_id: None,
+    };
+    if let Err(e) = outbound.run(job).await {
+        tracing::warn!(error = %e, capture_id, "forwarding: the result could not be logged");
+    }
+}
