@@ -9,6 +9,7 @@ pub mod capture;
 pub mod config;
 pub mod decode;
 pub mod events;
+pub mod interop;
 pub mod model;
 pub mod outbound;
 pub mod prefs;
