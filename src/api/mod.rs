@@ -12,6 +12,7 @@ mod auth;
 mod error;
 mod extract;
 mod handlers;
+pub mod interop;
 mod requests;
 mod search;
 pub mod template;
@@ -81,6 +82,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(search::routes())
         .merge(template::routes())
         .merge(requests::routes())
+        .merge(interop::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token));
     Router::new()
         .route("/", get(handlers::landing))
@@ -130,6 +132,7 @@ impl utoipa::Modify for BearerAuth {
         template::render_template, template::get_contact, template::put_contact, template::merge_tags,
         requests::send, requests::replay_capture, requests::list, requests::get_one, requests::delete_one,
         requests::start_bulk, requests::list_bulk, requests::get_bulk, requests::bulk_items, requests::stop_bulk,
+        interop::import_curl, interop::capture_curl, interop::send_curl, interop::built_curl,
         requests::resume_bulk, requests::get_forward, requests::put_forward, requests::delete_forward,
     ),
     components(schemas(crate::events::Event))

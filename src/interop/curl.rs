@@ -48,7 +48,7 @@ const COMPRESSED_ENCODINGS: &str = "gzip, deflate, br";
 // ---------------------------------------------------------------------------
 
 /// A request as a shell command, and what could not be carried over exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct CurlExport {
     pub command: String,
     pub warnings: Vec<String>,
@@ -212,7 +212,7 @@ impl fmt::Display for CurlError {
 impl std::error::Error for CurlError {}
 
 /// A request read from a curl command, and what could not be carried over.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct CurlImport {
     pub request: SendRequest,
     pub warnings: Vec<String>,

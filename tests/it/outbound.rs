@@ -777,3 +777,67 @@ async fn hookbench_listen_streams_captures_and_forward_results() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn curl_commands_come_in_and_go_out() {
+    let hb = Hookbench::start().await;
+    // A browser's "Copy as cURL" into the builder, then sent.
+    let sink = Sink::echo().await;
+    let command = format!(
+        "curl '{}/v1/contacts?x=1' -H 'accept: application/json' -H 'authorization: Bearer abc.def' \
+         -H 'content-type: application/json' --data-raw '{{\"email\":\"a@b.c\"}}'",
+        sink.url
+    );
+    let (status, imported) = hb.call(Method::POST, "/import/curl", Some(json!({"command": command}))).await;
+    assert_eq!(status, StatusCode::OK, "{imported}");
+    let req = &imported["request"];
+    assert_eq!((req["method"].as_str(), req["body_type"].as_str()), (Some("POST"), Some("json")));
+    assert_eq!(req["auth"], json!({"type": "bearer", "token": "abc.def"}));
+    let sent = ok_send(&hb, req.clone()).await;
+    let wire = &sink.received()[0];
+    assert_eq!((wire.target.as_str(), &wire.body[..]), ("/v1/contacts?x=1", &br#"{"email":"a@b.c"}"#[..]));
+    assert_eq!(wire.header("authorization").as_deref(), Some("Bearer abc.def"));
+
+    // A logged send as curl: secrets masked unless revealed.
+    let id = sent["id"].as_i64().unwrap();
+    let out = hb.get_json(&format!("/requests/{id}/curl")).await;
+    let cmd = out["command"].as_str().unwrap();
+    assert!(cmd.contains(MASK) && !cmd.contains("abc.def") && cmd.contains("/v1/contacts?x=1"), "{cmd}");
+    assert!(out["warnings"].to_string().contains("reveal=true"), "{out}");
+    let out = hb.get_json(&format!("/requests/{id}/curl?reveal=true")).await;
+    let back = hb.call(Method::POST, "/import/curl", Some(json!({"command": out["command"]}))).await.1;
+    assert_eq!(back["request"]["auth"]["token"], "abc.def");
+    assert_eq!(back["request"]["url"], format!("{}/v1/contacts?x=1", sink.url));
+
+    // A capture as curl: to where it was captured, or elsewhere; redacted on request.
+    let capture =
+        send(&hb, "POST", "/in?a=1", &[("X-Hub-Signature-256", "sha256=ff"), ("X-A", "it's")], b"{\"k\":1}");
+    let out = hb.get_json(&format!("/captures/{capture}/curl")).await;
+    let cmd = out["command"].as_str().unwrap();
+    assert!(cmd.contains(&format!("{}/in?a=1", hb.capture_url)) && cmd.contains("sha256=ff"), "{cmd}");
+    let back = hb.call(Method::POST, "/import/curl", Some(json!({"command": cmd}))).await.1;
+    let headers = back["request"]["headers"].as_array().unwrap();
+    assert!(headers.iter().any(|h| h["name"] == "X-A" && h["value"] == "it's"), "{back}");
+    assert_eq!(back["request"]["body"], "{\"k\":1}");
+    let out = hb.get_json(&format!("/captures/{capture}/curl?redact=true&url=http://127.0.0.1:9/to")).await;
+    let cmd = out["command"].as_str().unwrap();
+    assert!(!cmd.contains("sha256=ff") && cmd.contains("http://127.0.0.1:9/to?a=1"), "{cmd}");
+
+    // The builder's request as curl, merge tags rendered.
+    let (_, out) = hb
+        .call(
+            Method::POST,
+            "/requests/curl",
+            Some(json!({"method": "GET", "url": "http://127.0.0.1:9/{{contact.first_name}}",
+                        "auth": {"type": "basic", "username": "u", "password": "p"}})),
+        )
+        .await;
+    let cmd = out["command"].as_str().unwrap();
+    assert!(cmd.contains("http://127.0.0.1:9/Maria") && cmd.contains(MASK), "{cmd}");
+
+    let (status, e) =
+        hb.call(Method::POST, "/import/curl", Some(json!({"command": "curl 'unterminated"}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(e["error"]["code"], "bad_command");
+    assert!(e["error"]["position"].as_u64().is_some(), "{e}");
+}

@@ -707,6 +707,16 @@ enabled?: boolean,
  */
 keep_host?: boolean, options?: SendOptions, };
 
+export type CurlExport = { command: string, warnings: Array<string>, };
+
+export type CurlImport = { request: SendRequest, warnings: Array<string>, };
+
+export type CurlCommand = { 
+/**
+ * A curl command line (bash, `$'…'` or Windows cmd quoting, as browsers copy it).
+ */
+command: string, };
+
 export type RateLimit = { 
 /**
  * Off: as fast as the concurrency allows.

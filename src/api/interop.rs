@@ -1,0 +1,188 @@
+//! Routes of interop (issue 5): curl commands in and out.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{Ids, JsonBody, QueryParams};
+use super::{ApiError, ApiState};
+use crate::interop::curl::{CurlExport, CurlImport, parse_curl, to_curl};
+use crate::outbound::build::is_secret_header;
+use crate::outbound::log;
+use crate::outbound::spec::SendRequest;
+use crate::outbound::wire::{MASK, mask};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn routes() -> Router<ApiState> {
+    Router::new()
+        .route("/api/v1/import/curl", post(import_curl))
+        .route("/api/v1/captures/{id}/curl", get(capture_curl))
+        .route("/api/v1/requests/{id}/curl", get(send_curl))
+        .route("/api/v1/requests/curl", post(built_curl))
+}
+
+/// `POST /api/v1/import/curl`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, ts_rs::TS)]
+pub struct CurlCommand {
+    /// A curl command line (bash, `$'…'` or Windows cmd quoting, as browsers copy it).
+    pub command: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/import/curl", request_body = CurlCommand,
+    responses((status = 200, body = CurlImport, description = "The request for the builder, and what could not be carried over"),
+              (status = 400, body = super::error::ErrorBody, description = "`bad_command` with `position` (a byte offset) and `length`")))]
+pub async fn import_curl(JsonBody(c): JsonBody<CurlCommand>) -> ApiResult<Json<CurlImport>> {
+    if c.command.len() > 8 * 1024 * 1024 {
+        return Err(ApiError::bad_request("the command is larger than 8 MiB"));
+    }
+    parse_curl(&c.command).map(Json).map_err(|e| {
+        let mut err = ApiError::new(http::StatusCode::BAD_REQUEST, "bad_command", e.message);
+        err.span = Some((e.position, 1));
+        err
+    })
+}
+
+/// Options of a curl export.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CurlQuery {
+    /// A capture: send it here instead of where it was captured.
+    pub url: Option<String>,
+    /// A capture: mask Authorization, cookies, API keys and signatures.
+    #[serde(default)]
+    pub redact: bool,
+    /// A send: include the secrets (masked by default).
+    #[serde(default)]
+    pub reveal: bool,
+}
+
+fn header_list(
+    headers: impl IntoIterator<Item = (String, Vec<u8>, bool)>,
+    hide: bool,
+) -> Vec<(String, Vec<u8>)> {
+    headers
+        .into_iter()
+        .map(|(n, v, secret)| if hide && secret { (n, MASK.as_bytes().to_vec()) } else { (n, v) })
+        .collect()
+}
+
+fn masked_note(mut e: CurlExport, masked: bool) -> CurlExport {
+    if masked {
+        e.warnings.push(format!("secrets are shown as {MASK}; ask with reveal=true to include them"));
+    }
+    e
+}
+
+#[utoipa::path(get, path = "/api/v1/captures/{id}/curl", params(("id" = i64, Path), CurlQuery),
+    responses((status = 200, body = CurlExport), (status = 404, body = super::error::ErrorBody)))]
+pub async fn capture_curl(
+    State(st): State<ApiState>,
+    ids: Ids,
+    QueryParams(q): QueryParams<CurlQuery>,
+) -> ApiResult<Json<CurlExport>> {
+    let id = ids.first();
+    st.store.caught_up().await;
+    let store = st.store.clone();
+    let (capture, body) = st
+        .store
+        .read(move |c| {
+            let (capture, body) = crate::store::queries::get_capture(c, id)?;
+            Ok((capture, store.body_bytes(body)?))
+        })
+        .await?;
+    let url = match q.url.filter(|u| !u.trim().is_empty()) {
+        Some(u) => {
+            let query = capture.query.as_deref().filter(|q| !q.is_empty());
+            match query {
+                Some(qs) if !u.contains('?') => format!("{u}?{qs}"),
+                _ => u,
+            }
+        }
+        None => {
+            let query = capture.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+            format!("{}{}{query}", st.store.capture_base(), capture.path)
+        }
+    };
+    let headers = capture
+        .headers
+        .iter()
+        .filter(|h| {
+            !crate::outbound::replay::is_hop_by_hop(&h.name) || h.name.eq_ignore_ascii_case("content-length")
+        })
+        .map(|h| {
+            use base64::Engine as _;
+            let bytes = h
+                .value_base64
+                .as_deref()
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .unwrap_or_else(|| h.value.clone().into_bytes());
+            (h.name.clone(), bytes, is_secret_header(&h.name))
+        });
+    let export = to_curl(&capture.method, &url, &header_list(headers, q.redact), &body);
+    Ok(Json(masked_note(export, false)))
+}
+
+#[utoipa::path(get, path = "/api/v1/requests/{id}/curl", params(("id" = i64, Path), CurlQuery),
+    responses((status = 200, body = CurlExport), (status = 404, body = super::error::ErrorBody)))]
+pub async fn send_curl(
+    State(st): State<ApiState>,
+    ids: Ids,
+    QueryParams(q): QueryParams<CurlQuery>,
+) -> ApiResult<Json<CurlExport>> {
+    let id = ids.first();
+    let record = st.store.read(move |c| log::get(c, id)).await?;
+    let hide = !q.reveal;
+    let head = &record.head;
+    let bytes = if hide { mask(&head.bytes, &head.secrets) } else { head.bytes.clone() };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let mut lines = text.split("\r\n");
+    let request_line = lines.next().unwrap_or_default();
+    let target = request_line.split(' ').nth(1).unwrap_or("/");
+    // The scheme and authority come from the logged URL (they hold no secrets).
+    let url = if target.starts_with("http://") || target.starts_with("https://") {
+        target.to_owned()
+    } else {
+        match url::Url::parse(&record.url) {
+            Ok(u) => format!("{}{target}", u.origin().ascii_serialization()),
+            Err(_) => record.url.clone(),
+        }
+    };
+    let headers: Vec<(String, Vec<u8>)> = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(n, _)| !n.eq_ignore_ascii_case("proxy-authorization"))
+        .map(|(n, v)| (n.to_owned(), v.trim_start().as_bytes().to_vec()))
+        .collect();
+    let export = to_curl(&record.method, &url, &headers, &record.body);
+    Ok(Json(masked_note(export, hide && !head.secrets.is_empty())))
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/curl", params(CurlQuery), request_body = SendRequest,
+    responses((status = 200, body = CurlExport, description = "The built request (merge tags rendered) as a curl command"),
+              (status = 400, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn built_curl(
+    State(st): State<ApiState>,
+    QueryParams(q): QueryParams<CurlQuery>,
+    JsonBody(req): JsonBody<SendRequest>,
+) -> ApiResult<Json<CurlExport>> {
+    let ctx = super::template::build_context(&st, &req.context).await?;
+    let built = crate::outbound::build::build(&req, &ctx)?;
+    let p = &built.prepared;
+    let hide = !q.reveal;
+    let url = if hide {
+        String::from_utf8_lossy(&mask(p.target.url.as_bytes(), &p.url_secrets)).into_owned()
+    } else {
+        p.target.url.clone()
+    };
+    let headers = p.headers.iter().map(|h| (h.name.clone(), h.value.clone(), h.secret));
+    let any_secret = p.headers.iter().any(|h| h.secret) || !p.url_secrets.is_empty();
+    let mut export = to_curl(&p.method, &url, &header_list(headers, hide), &p.body);
+    if built.oauth.is_some() {
+        export.warnings.push("OAuth 2.0: the token is fetched when sent; curl gets the placeholder".into());
+    }
+    Ok(Json(masked_note(export, hide && any_secret)))
+}
