@@ -101,6 +101,8 @@ pub fn typescript() -> String {
         crate::interop::curl::CurlExport::decl(),
         crate::interop::curl::CurlImport::decl(),
         crate::api::interop::CurlCommand::decl(),
+        crate::api::interop::ImportResult::decl(),
+        crate::interop::export::Format::decl(),
         crate::outbound::bulk::RateLimit::decl(),
         crate::outbound::bulk::BulkRequest::decl(),
         crate::outbound::bulk::BulkStatus::decl(),

@@ -28,6 +28,53 @@ enum Command {
     Replay(ReplayArgs),
     /// Show captures as they arrive and forward each to a URL (your local server), like `stripe listen`.
     Listen(ListenArgs),
+    /// Write captures or sends as HAR 1.2, NDJSON or JSON (to stdout, or --output).
+    Export(ExportArgs),
+    /// Read a HAR file's requests in as captures.
+    Import(ImportArgs),
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// captures, sends or all.
+    #[arg(long, default_value = "captures")]
+    what: String,
+    /// har, ndjson or json.
+    #[arg(long, default_value = "har")]
+    format: String,
+    /// Captures: only this endpoint's.
+    #[arg(long, value_name = "ID")]
+    endpoint: Option<i64>,
+    /// Captures: a search, as in the UI's search box. Sends: text anywhere.
+    #[arg(long, value_name = "QUERY")]
+    query: Option<String>,
+    /// At most this many of each, the newest.
+    #[arg(long, default_value = "1000")]
+    limit: usize,
+    /// Mask Authorization, cookies, API keys, signatures and secret-looking query parameters.
+    #[arg(long)]
+    redact: bool,
+    /// A body path to mask (repeatable): customer.email, or a bare key name such as password.
+    #[arg(long = "redact-path", value_name = "PATH")]
+    redact_paths: Vec<String>,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+    /// The data directory of the app or `serve` to go through (default: the platform's).
+    #[arg(long, env = "HOOKBENCH_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// A HAR file (from a browser's developer tools, or an export).
+    file: std::path::PathBuf,
+    /// The endpoint the requests become captures of (default: the Default endpoint).
+    #[arg(long, value_name = "ID")]
+    endpoint: Option<i64>,
+    /// The data directory of the app or `serve` to go through (default: the platform's).
+    #[arg(long, env = "HOOKBENCH_DATA_DIR")]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -516,6 +563,65 @@ async fn listen(a: ListenArgs) -> Result<()> {
     }
 }
 
+fn query_string(pairs: &[(&str, String)]) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        ser.append_pair(k, v);
+    }
+    ser.finish()
+}
+
+async fn export(a: ExportArgs) -> Result<()> {
+    use std::io::Write;
+    let data_dir = a.data_dir.clone().unwrap_or_else(hookbench::config::default_data_dir);
+    let mut pairs =
+        vec![("what", a.what.clone()), ("format", a.format.clone()), ("limit", a.limit.to_string())];
+    if let Some(e) = a.endpoint {
+        pairs.push(("endpoint", e.to_string()));
+    }
+    if let Some(q) = &a.query {
+        pairs.push(("q", q.clone()));
+    }
+    if a.redact {
+        pairs.push(("redact", "true".into()));
+    }
+    if !a.redact_paths.is_empty() {
+        pairs.push(("redact_paths", a.redact_paths.join(",")));
+    }
+    let remote = hookbench::remote::Remote::connect(&data_dir).await?;
+    let result = remote.call_raw("GET", &format!("/api/v1/export?{}", query_string(&pairs)), None).await;
+    remote.close().await;
+    let bytes = result.map_err(|e| anyhow::anyhow!(e.message))?;
+    match &a.output {
+        Some(path) => {
+            std::fs::write(path, &bytes).map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+            eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+        }
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(())
+}
+
+async fn import(a: ImportArgs) -> Result<()> {
+    let data_dir = a.data_dir.clone().unwrap_or_else(hookbench::config::default_data_dir);
+    let bytes = std::fs::read(&a.file).map_err(|e| anyhow::anyhow!("reading {}: {e}", a.file.display()))?;
+    let path = match a.endpoint {
+        Some(e) => format!("/api/v1/import/har?endpoint={e}"),
+        None => "/api/v1/import/har".to_owned(),
+    };
+    let remote = hookbench::remote::Remote::connect(&data_dir).await?;
+    let result = remote.call_raw("POST", &path, Some((bytes.into(), "application/json"))).await;
+    remote.close().await;
+    let body = result.map_err(|e| anyhow::anyhow!(e.message))?;
+    let v: serde_json::Value = serde_json::from_slice(&body)?;
+    for w in v["warnings"].as_array().into_iter().flatten() {
+        eprintln!("warning: {}", w.as_str().unwrap_or(""));
+    }
+    let ids = v["capture_ids"].as_array().map(Vec::len).unwrap_or(0);
+    println!("imported {ids} request(s) from {} as captures", a.file.display());
+    Ok(())
+}
+
 /// Ctrl+C (SIGINT), caught once for the whole command: a signal that arrives
 /// while the loop is busy is kept until it looks.
 fn interrupts() -> Result<tokio::signal::unix::Signal> {
@@ -594,5 +700,7 @@ async fn main() -> Result<()> {
             None => bulk_replay(args).await,
         },
         Command::Listen(args) => listen(args).await,
+        Command::Export(args) => export(args).await,
+        Command::Import(args) => import(args).await,
     }
 }

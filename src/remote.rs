@@ -72,6 +72,26 @@ impl Remote {
 
     /// `method path` with an optional JSON body; the JSON answer of a 2xx.
     pub async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, RemoteError> {
+        let payload =
+            body.map(|v| (Bytes::from(serde_json::to_vec(v).unwrap_or_default()), "application/json"));
+        let bytes = self.call_raw(method, path, payload).await?;
+        if bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|e| RemoteError {
+            status: None,
+            message: format!("the control API answered with no JSON: {e}"),
+            body: Value::Null,
+        })
+    }
+
+    /// `method path` with an optional body of a content type; the bytes of a 2xx answer.
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(Bytes, &str)>,
+    ) -> Result<Bytes, RemoteError> {
         let fail = |m: String| RemoteError { status: None, message: m, body: Value::Null };
         let target =
             Target::parse(&format!("{}{path}", self.info.api_url)).map_err(|e| fail(e.to_string()))?;
@@ -80,29 +100,24 @@ impl Remote {
             WireHeader::new("Accept", "application/json"),
         ];
         let payload = match body {
-            Some(v) => {
-                headers.push(WireHeader::new("Content-Type", "application/json"));
-                Bytes::from(serde_json::to_vec(v).unwrap_or_default())
+            Some((bytes, content_type)) => {
+                headers.push(WireHeader::new("Content-Type", content_type));
+                bytes
             }
             None => Bytes::new(),
         };
         let p = finish(method.to_owned(), target, headers, payload, None, &mut |_, _| {});
-        let opts = ClientOptions { verify_tls: true, proxy: None, max_body: 256 * 1024 * 1024 };
+        let opts = ClientOptions { verify_tls: true, proxy: None, max_body: 1024 * 1024 * 1024 };
         let head = self.client.head(&p, &opts);
         let resp = self
             .client
             .exchange(&p, &head, &opts)
             .await
             .map_err(|e| fail(format!("the control API at {}: {e}", self.info.api_url)))?;
-        let json: Value = if resp.body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&resp.body)
-                .map_err(|e| fail(format!("the control API answered {} with no JSON: {e}", resp.status)))?
-        };
         if (200..300).contains(&resp.status) {
-            return Ok(json);
+            return Ok(resp.body);
         }
+        let json: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
         let message = json["error"]["message"]
             .as_str()
             .map_or_else(|| format!("the control API answered {}", resp.status), str::to_owned);

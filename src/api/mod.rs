@@ -133,6 +133,7 @@ impl utoipa::Modify for BearerAuth {
         requests::send, requests::replay_capture, requests::list, requests::get_one, requests::delete_one,
         requests::start_bulk, requests::list_bulk, requests::get_bulk, requests::bulk_items, requests::stop_bulk,
         interop::import_curl, interop::capture_curl, interop::send_curl, interop::built_curl,
+        interop::export, interop::import_har,
         requests::resume_bulk, requests::get_forward, requests::put_forward, requests::delete_forward,
     ),
     components(schemas(crate::events::Event))

@@ -240,25 +240,10 @@ async fn handle(
     }
     let body = Bytes::from(buf);
     let too_large = rejected.as_deref() == Some("too_large");
-    // Large bodies go to a blob file first (hashing on a blocking thread too).
     let body_size = body.len() as i64;
-    let (body, body_sha256, body_external) = if body.len() > EXTERNAL_THRESHOLD {
-        let store = ctx.store.clone();
-        let put = tokio::task::spawn_blocking(move || {
-            let sha = hex::encode(Sha256::digest(&body));
-            store.blobs().put(&sha, &body).map(|()| (body, sha))
-        })
-        .await;
-        match put {
-            Ok(Ok((_, sha))) => (Bytes::new(), sha, true),
-            Ok(Err(e)) => return store_failed(&e),
-            Err(e) => {
-                return store_failed(&StoreError::Corrupt(format!("blob writer panicked: {e}")));
-            }
-        }
-    } else {
-        let sha = hex::encode(Sha256::digest(&body));
-        (body, sha, false)
+    let (body, body_sha256, body_external) = match place_body(&ctx.store, body).await {
+        Ok(placed) => placed,
+        Err(e) => return store_failed(&e),
     };
 
     let cap = NewCapture {
@@ -287,6 +272,67 @@ async fn handle(
         }
         Err(e) => store_failed(&e),
     }
+}
+
+/// A body ready to store: large ones go to a blob file first (hashing on a
+/// blocking thread too). The bytes to keep in the row, the SHA-256, and
+/// whether the bytes are in a blob file.
+async fn place_body(store: &Store, body: Bytes) -> Result<(Bytes, String, bool), StoreError> {
+    if body.len() > EXTERNAL_THRESHOLD {
+        let store = store.clone();
+        let put = tokio::task::spawn_blocking(move || {
+            let sha = hex::encode(Sha256::digest(&body));
+            store.blobs().put(&sha, &body).map(|()| sha)
+        })
+        .await;
+        match put {
+            Ok(Ok(sha)) => Ok((Bytes::new(), sha, true)),
+            Ok(Err(e)) => Err(e),
+            Err(e) => Err(StoreError::Corrupt(format!("blob writer panicked: {e}"))),
+        }
+    } else {
+        let sha = hex::encode(Sha256::digest(&body));
+        Ok((body, sha, false))
+    }
+}
+
+/// Store a request that did not come through the listener (a HAR import) as a
+/// capture of `endpoint_id`, with `remote` as its remote address.
+pub async fn store_imported(
+    store: &Store,
+    endpoint_id: i64,
+    r: crate::interop::export::HarRequest,
+    remote: &str,
+) -> Result<i64, StoreError> {
+    let content_type =
+        r.headers.iter().find(|h| h.name.eq_ignore_ascii_case("content-type")).map(|h| h.value.clone());
+    let headers_json = serde_json::to_string(&r.headers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let body_size = r.body.len() as i64;
+    let (body, body_sha256, body_external) = place_body(store, Bytes::from(r.body)).await?;
+    let cap = NewCapture {
+        endpoint_id,
+        received_at: r.received_at.unwrap_or_else(now_ms),
+        method: r.method,
+        path: r.path,
+        query: r.query,
+        http_version: r.http_version,
+        remote_addr: remote.to_owned(),
+        headers_json,
+        header_source: HeaderSource::Parsed,
+        content_type,
+        body,
+        body_external,
+        body_size,
+        body_sha256,
+        declared_length: None,
+        rejected: None,
+    };
+    let sent = match r.response {
+        Some((status, headers, body)) => SentResponse { status, headers, body },
+        None => SentResponse { status: 0, headers: Vec::new(), body: String::new() },
+    };
+    let answer = Box::new(move |_id| sent);
+    store.capture(cap, answer).await.map(|(id, _)| id)
 }
 
 /// The answer when a capture could not be stored: 507 when the disk is full.

@@ -2,3 +2,4 @@
 //! of captures and sends (HAR 1.2, NDJSON, JSON) with optional redaction.
 
 pub mod curl;
+pub mod export;

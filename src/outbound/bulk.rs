@@ -442,27 +442,7 @@ impl Outbound {
                 }
                 let (endpoint_id, max) = (req.endpoint_id, req.max);
                 store
-                    .read(move |c| {
-                        let mut ids = Vec::new();
-                        let mut before = None;
-                        while ids.len() < max {
-                            let filter = crate::store::queries::CaptureFilter {
-                                endpoint_id,
-                                query: query.clone(),
-                                before_id: before,
-                                limit: 500.min(max - ids.len()),
-                            };
-                            let page = crate::store::queries::list_captures(c, &filter)?;
-                            let n = page.len();
-                            before = page.last().map(|s| s.id);
-                            ids.extend(page.into_iter().map(|s| s.id));
-                            if n < filter.limit {
-                                break;
-                            }
-                        }
-                        ids.reverse();
-                        Ok(ids)
-                    })
+                    .read(move |c| crate::store::queries::capture_ids_matching(c, endpoint_id, query, max))
                     .await?
             }
         };

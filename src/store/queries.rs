@@ -383,6 +383,34 @@ fn summary_row(r: &Row) -> rusqlite::Result<CaptureSummary> {
     })
 }
 
+/// Ids of up to `max` captures a filter finds (newest ones), oldest first.
+pub fn capture_ids_matching(
+    conn: &Connection,
+    endpoint_id: Option<i64>,
+    query: Option<crate::search::Expr>,
+    max: usize,
+) -> Result<Vec<i64>, StoreError> {
+    let mut ids = Vec::new();
+    let mut before = None;
+    while ids.len() < max {
+        let filter = CaptureFilter {
+            endpoint_id,
+            query: query.clone(),
+            before_id: before,
+            limit: 500.min(max - ids.len()),
+        };
+        let page = list_captures(conn, &filter)?;
+        let n = page.len();
+        before = page.last().map(|s| s.id);
+        ids.extend(page.into_iter().map(|s| s.id));
+        if n < filter.limit {
+            break;
+        }
+    }
+    ids.reverse();
+    Ok(ids)
+}
+
 pub fn list_captures(conn: &Connection, f: &CaptureFilter) -> Result<Vec<CaptureSummary>, StoreError> {
     let mut sql = format!("SELECT {SUMMARY_COLS} FROM captures WHERE 1=1");
     let mut args: Vec<rusqlite::types::Value> = Vec::new();

@@ -841,3 +841,115 @@ async fn curl_commands_come_in_and_go_out() {
     assert_eq!(e["error"]["code"], "bad_command");
     assert!(e["error"]["position"].as_u64().is_some(), "{e}");
 }
+
+#[tokio::test]
+async fn captures_and_sends_export_as_har_ndjson_and_json_and_har_comes_back_in() {
+    let hb = Hookbench::start().await;
+    let (endpoint, url) = hb.create_endpoint("Shop").await;
+    let a = send(
+        &hb,
+        "POST",
+        &format!("{}/orders?token=T0&x=1", slug_path(&url)),
+        &[
+            ("Authorization", "Bearer cap-secret"),
+            ("X-Shopify-Hmac-Sha256", "h=="),
+            ("Content-Type", "application/json"),
+        ],
+        br#"{"customer":{"email":"a@b.c","name":"Ann"}}"#,
+    );
+    let b = send(&hb, "PUT", &format!("{}/bin", slug_path(&url)), &[], b"\x00\xff\x01");
+    let sink = Sink::echo().await;
+    ok_send(&hb, json!({"method": "POST", "url": sink.url, "body": "hi", "auth": {"type": "bearer", "token": "send-secret"}})).await;
+
+    let har: Value =
+        serde_json::from_slice(&hb.get_bytes(&format!("/export?endpoint={endpoint}")).await).unwrap();
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!((har["log"]["version"].as_str(), entries.len()), (Some("1.2"), 2));
+    let first = &entries[0]["request"];
+    assert_eq!(first["url"], format!("{}{}/orders?token=T0&x=1", hb.capture_url, slug_path(&url)));
+    assert_eq!(first["postData"]["text"], r#"{"customer":{"email":"a@b.c","name":"Ann"}}"#);
+    assert!(first["headers"].to_string().contains("cap-secret"), "captures export as received");
+    assert_eq!(entries[1]["request"]["postData"]["encoding"], "base64");
+    assert_eq!(entries[0]["response"]["status"], 200);
+
+    // Redacted: secret headers, secret query parameters and chosen body paths.
+    let red =
+        hb.get_bytes(&format!("/export?endpoint={endpoint}&redact=true&redact_paths=customer.email")).await;
+    let text = String::from_utf8(red).unwrap();
+    assert!(
+        !text.contains("cap-secret")
+            && !text.contains("h==")
+            && !text.contains("T0")
+            && !text.contains("a@b.c"),
+        "{text}"
+    );
+    assert!(text.contains("Ann") && text.contains(MASK));
+
+    // Sends: the auth secret is masked whatever is asked.
+    let nd = String::from_utf8(hb.get_bytes("/export?what=sends&format=ndjson").await).unwrap();
+    let lines: Vec<Value> = nd.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        (lines.len(), lines[0]["type"].as_str(), lines[0]["response"]["status"].as_u64()),
+        (1, Some("send"), Some(200))
+    );
+    assert!(!nd.contains("send-secret"));
+    let all: Value =
+        serde_json::from_slice(&hb.get_bytes(&format!("/export?what=all&format=json&ids={b}")).await)
+            .unwrap();
+    assert_eq!(
+        all.as_array().unwrap().iter().map(|v| v["type"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["capture", "send"]
+    );
+    assert_eq!(all[0]["body_encoding"], "base64");
+    assert_eq!(hb.call(Method::GET, "/export?format=xml", None).await.0, StatusCode::BAD_REQUEST);
+
+    // The HAR comes back in as captures of another endpoint, bytes intact.
+    let (other, _) = hb.create_endpoint("Imported").await;
+    let file = serde_json::to_vec(&har).unwrap();
+    let resp = reqwest::Client::new()
+        .post(hb.api(&format!("/import/har?endpoint={other}")))
+        .bearer_auth(&hb.token)
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let imported: Value = resp.json().await.unwrap();
+    let ids: Vec<i64> =
+        imported["capture_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 2);
+    let c = hb.get_capture(ids[0]).await;
+    assert_eq!(
+        (c["endpoint_id"].as_i64(), c["method"].as_str(), c["query"].as_str()),
+        (Some(other), Some("POST"), Some("token=T0&x=1"))
+    );
+    assert_eq!(c["remote_addr"], "imported from HAR");
+    assert_eq!(hb.get_body(ids[0]).await, hb.get_body(a).await);
+    assert_eq!(hb.get_body(ids[1]).await, b"\x00\xff\x01");
+    let original = hb.get_capture(a).await;
+    assert_eq!(c["received_at"], original["received_at"]);
+
+    // And through the CLI.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.har");
+    let data_dir = hb.data_dir.to_str().unwrap().to_owned();
+    let (code, _, err) = cli(strings(&[
+        "export",
+        "--endpoint",
+        &endpoint.to_string(),
+        "--redact",
+        "-o",
+        out.to_str().unwrap(),
+        "--data-dir",
+        &data_dir,
+    ]))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(!std::fs::read_to_string(&out).unwrap().contains("cap-secret"));
+    let (code, stdout, err) = cli(strings(&["import", out.to_str().unwrap(), "--data-dir", &data_dir])).await;
+    assert_eq!(
+        (code, stdout.trim()),
+        (0, format!("imported 2 request(s) from {} as captures", out.display()).as_str()),
+        "{err}"
+    );
+}

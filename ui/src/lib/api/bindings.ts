@@ -717,6 +717,14 @@ export type CurlCommand = {
  */
 command: string, };
 
+export type ImportResult = { capture_ids: number[], 
+/**
+ * Entries left out, and why.
+ */
+warnings: Array<string>, };
+
+export type Format = "har" | "ndjson" | "json";
+
 export type RateLimit = { 
 /**
  * Off: as fast as the concurrency allows.
