@@ -13,6 +13,7 @@ mod error;
 mod extract;
 mod handlers;
 pub mod interop;
+mod library;
 mod requests;
 mod search;
 pub mod template;
@@ -83,6 +84,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(template::routes())
         .merge(requests::routes())
         .merge(interop::routes())
+        .merge(library::routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token));
     Router::new()
         .route("/", get(handlers::landing))
@@ -134,6 +136,10 @@ impl utoipa::Modify for BearerAuth {
         requests::start_bulk, requests::list_bulk, requests::get_bulk, requests::bulk_items, requests::stop_bulk,
         interop::import_curl, interop::capture_curl, interop::send_curl, interop::built_curl,
         interop::export, interop::import_har,
+        library::list_environments, library::create_environment, library::get_environment,
+        library::update_environment, library::delete_environment, library::save_step, library::list_steps,
+        library::delete_step, library::list_saved, library::create_saved, library::update_saved,
+        library::delete_saved, library::list_presets,
         requests::resume_bulk, requests::get_forward, requests::put_forward, requests::delete_forward,
     ),
     components(schemas(crate::events::Event))

@@ -167,8 +167,9 @@ pub async fn send(
     State(st): State<ApiState>,
     JsonBody(req): JsonBody<SendRequest>,
 ) -> ApiResult<Json<StoredSend>> {
-    let ctx = super::template::build_context(&st, &req.context).await?;
-    let built = crate::outbound::build::build(&req, &ctx)?;
+    let (ctx, secrets) = super::template::build_context_with_secrets(&st, &req.context).await?;
+    let mut built = crate::outbound::build::build(&req, &ctx)?;
+    built.prepared.secret_values = secrets;
     let job = Job {
         built,
         options: req.options,

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::extract::JsonBody;
 use super::{ApiError, ApiState};
 use crate::analysis::path::parse_tag_path;
+use crate::outbound::library;
 use crate::outbound::spec::TemplateContext;
 use crate::store::{StoreError, queries};
 use crate::template::{Context, Mode, Rendered, context, render, sample_contact};
@@ -46,10 +47,14 @@ pub struct RenderRequest {
     #[schema(value_type = Object)]
     #[ts(optional, type = "Record<string, unknown>")]
     pub contact: Option<Value>,
-    /// Variables for `{{env.*}}`.
+    /// Variables for `{{env.*}}`, over those of the environment.
     #[schema(value_type = Object)]
     #[ts(optional, type = "Record<string, unknown>")]
     pub env: Option<Value>,
+    /// The environment (name or id) for `{{env.*}}`; default: the active one.
+    #[serde(default)]
+    #[ts(optional)]
+    pub environment: Option<String>,
 }
 
 /// The sample contact (`{{contact.*}}`).
@@ -82,13 +87,24 @@ pub async fn render_template(
         endpoint_id: req.endpoint_id,
         contact: req.contact,
         env: req.env,
+        environment: req.environment,
     };
-    let ctx = build_context(&st, &spec).await?;
+    let (ctx, secrets) = build_context_with_secrets(&st, &spec).await?;
     let mode = req.mode.unwrap_or_default();
     let template = req.template;
-    let out = tokio::task::spawn_blocking(move || render(&template, &ctx, mode))
-        .await
-        .map_err(|e| ApiError::new(http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let out = tokio::task::spawn_blocking(move || {
+        let mut out = render(&template, &ctx, mode);
+        // The values of secret variables never show in a preview.
+        let ranges = crate::outbound::wire::occurrences(out.output.as_bytes(), &secrets);
+        if !ranges.is_empty() {
+            out.output =
+                String::from_utf8_lossy(&crate::outbound::wire::mask(out.output.as_bytes(), &ranges))
+                    .into_owned();
+        }
+        out
+    })
+    .await
+    .map_err(|e| ApiError::new(http::StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     Ok(Json(out))
 }
 
@@ -150,6 +166,15 @@ pub async fn merge_tags(
 /// given), `inboundWebhookRequest` from a capture or an endpoint's mapping
 /// reference, and `env`.
 pub(crate) async fn build_context(st: &ApiState, spec: &TemplateContext) -> ApiResult<Context> {
+    Ok(build_context_with_secrets(st, spec).await?.0)
+}
+
+/// [`build_context`], and the values of the environment's secret variables
+/// (masked wherever the request is shown).
+pub(crate) async fn build_context_with_secrets(
+    st: &ApiState,
+    spec: &TemplateContext,
+) -> ApiResult<(Context, Vec<String>)> {
     for (name, v) in [("contact", &spec.contact), ("env", &spec.env)] {
         if v.as_ref().is_some_and(|v| !v.is_object()) {
             return Err(ApiError::bad_request(format!("{name} must be a JSON object")));
@@ -160,7 +185,8 @@ pub(crate) async fn build_context(st: &ApiState, spec: &TemplateContext) -> ApiR
     }
     let store = st.store.clone();
     let (capture_id, endpoint_id, contact) = (spec.capture_id, spec.endpoint_id, spec.contact.clone());
-    let ctx = st
+    let (environment, explicit_env) = (spec.environment.clone(), spec.env.clone());
+    let (ctx, secrets) = st
         .store
         .read(move |c| {
             let contact = match contact {
@@ -168,6 +194,12 @@ pub(crate) async fn build_context(st: &ApiState, spec: &TemplateContext) -> ApiR
                 None => load_contact(c)?,
             };
             let mut ctx = Context::new().with("contact", contact);
+            let (mut env, secrets) = library::env_for(c, environment.as_deref())?
+                .unwrap_or((Value::Object(Default::default()), Vec::new()));
+            if let (Value::Object(base), Some(Value::Object(over))) = (&mut env, explicit_env) {
+                base.extend(over);
+            }
+            ctx = ctx.with("env", env).with("steps", library::steps_document(c)?);
             if let Some(id) = capture_id {
                 let loaded = crate::analysis::db::load(c, store.blobs(), id)?;
                 ctx = ctx.with_inbound(&loaded.source());
@@ -184,13 +216,10 @@ pub(crate) async fn build_context(st: &ApiState, spec: &TemplateContext) -> ApiR
                     context::document_from_fields(parsed.iter().map(|(s, v)| (s.as_slice(), v))),
                 );
             }
-            Ok(ctx)
+            Ok((ctx, secrets))
         })
         .await?;
-    Ok(match spec.env.clone() {
-        Some(env) => ctx.with("env", env),
-        None => ctx,
-    })
+    Ok((ctx, secrets))
 }
 
 #[utoipa::path(get, path = "/api/v1/sample-contact", responses((status = 200, body = SampleContact)))]

@@ -402,7 +402,7 @@ pub fn finish(
     if !has(&headers, "user-agent") {
         headers.push(WireHeader::new("User-Agent", USER_AGENT));
     }
-    Prepared { method, target, headers, body, url_secrets: Vec::new() }
+    Prepared { method, target, headers, body, url_secrets: Vec::new(), secret_values: Vec::new() }
 }
 
 fn decode_b64(s: &str, field: &str) -> Result<Vec<u8>, OutboundError> {

@@ -205,7 +205,12 @@ fn head_headers(head: &Head) -> Vec<Header> {
 
 impl Record {
     pub fn to_stored(&self, id: Option<i64>, dry_run: bool) -> StoredSend {
-        let (body, body_base64) = text_and_base64(&self.body);
+        let body_secrets = self.head.body_secrets();
+        let (body, body_base64) = if body_secrets.is_empty() {
+            text_and_base64(&self.body)
+        } else {
+            text_and_base64(&mask(&self.body, &body_secrets))
+        };
         let request = SentRequest {
             method: self.method.clone(),
             url: self.url.clone(),

@@ -15,8 +15,10 @@ pub mod build;
 pub mod bulk;
 pub mod client;
 pub mod forward;
+pub mod library;
 pub mod log;
 pub mod oauth;
+pub mod presets;
 pub mod print;
 pub mod replay;
 pub mod spec;
@@ -176,8 +178,9 @@ impl Outbound {
         redirects: Vec<Redirect>,
         diagnostics: Vec<FieldDiagnostic>,
     ) -> Record {
-        let url =
-            String::from_utf8_lossy(&wire::mask(sent.target.url.as_bytes(), &sent.url_secrets)).into_owned();
+        let mut url_ranges = sent.url_secrets.clone();
+        url_ranges.extend(wire::occurrences(sent.target.url.as_bytes(), &sent.secret_values));
+        let url = String::from_utf8_lossy(&wire::mask(sent.target.url.as_bytes(), &url_ranges)).into_owned();
         Record {
             created_at,
             kind: job.kind,
@@ -292,7 +295,14 @@ fn follow(p: &Prepared, status: u16, location: &str) -> Result<Prepared, Outboun
     if !body.is_empty() || matches!(method.to_ascii_uppercase().as_str(), "POST" | "PUT" | "PATCH") {
         headers.push(WireHeader::new("Content-Length", body.len().to_string()));
     }
-    Ok(Prepared { method, target, headers, body, url_secrets: Vec::new() })
+    Ok(Prepared {
+        method,
+        target,
+        headers,
+        body,
+        url_secrets: Vec::new(),
+        secret_values: p.secret_values.clone(),
+    })
 }
 
 #[cfg(test)]

@@ -182,11 +182,15 @@ pub struct TemplateContext {
     #[schema(value_type = Object)]
     #[ts(optional, type = "Record<string, unknown>")]
     pub contact: Option<serde_json::Value>,
-    /// Variables for `{{env.*}}`.
+    /// Variables for `{{env.*}}`, over those of the environment.
     #[serde(default)]
     #[schema(value_type = Object)]
     #[ts(optional, type = "Record<string, unknown>")]
     pub env: Option<serde_json::Value>,
+    /// The environment (name or id) for `{{env.*}}`; default: the active one.
+    #[serde(default)]
+    #[ts(optional)]
+    pub environment: Option<String>,
 }
 
 /// `POST /api/v1/requests/send`: a request to build, render and send (or only

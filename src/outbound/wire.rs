@@ -86,13 +86,39 @@ pub struct Prepared {
     pub body: Bytes,
     /// Byte ranges of `target.url` that are secret (an API key in the query).
     pub url_secrets: Vec<(usize, usize)>,
+    /// Values that are secret wherever they appear (an environment's secret
+    /// variables): masked in the head, the body and the URL shown.
+    pub secret_values: Vec<String>,
 }
 
-/// The head as written, and which byte ranges of it are secret.
+/// The head as written, and which byte ranges of it are secret. Ranges past
+/// the head's end are in the body that follows it (offset by the head's length).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
     pub bytes: Vec<u8>,
     pub secrets: Vec<(usize, usize)>,
+}
+
+impl Head {
+    /// The secret ranges of the body, relative to the body.
+    pub fn body_secrets(&self) -> Vec<(usize, usize)> {
+        let n = self.bytes.len();
+        self.secrets.iter().filter(|(s, _)| *s >= n).map(|(s, e)| (s - n, e - n)).collect()
+    }
+}
+
+/// Where each of `values` occurs in `hay` (values shorter than 3 bytes are
+/// left alone: masking every `a` would hide everything and protect nothing).
+pub fn occurrences(hay: &[u8], values: &[String]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for v in values.iter().filter(|v| v.len() >= 3) {
+        let mut at = 0;
+        while let Some(i) = memchr::memmem::find(&hay[at..], v.as_bytes()) {
+            out.push((at + i, at + i + v.len()));
+            at += i + v.len();
+        }
+    }
+    out
 }
 
 /// Write the request head. `absolute_form`: through an HTTP proxy, the request
@@ -130,6 +156,11 @@ pub fn write_head(p: &Prepared, absolute_form: bool, extra: &[WireHeader]) -> He
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
+    if !p.secret_values.is_empty() {
+        secrets.extend(occurrences(&out, &p.secret_values));
+        let n = out.len();
+        secrets.extend(occurrences(&p.body, &p.secret_values).into_iter().map(|(s, e)| (s + n, e + n)));
+    }
     Head { bytes: out, secrets }
 }
 
@@ -353,6 +384,7 @@ mod tests {
             target,
             body: Bytes::from_static(b"{}"),
             url_secrets: vec![],
+            secret_values: vec![],
         }
     }
 

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_sends", include_str!("migrations/0005_sends.sql")),
     ("0006_bulk_replays", include_str!("migrations/0006_bulk_replays.sql")),
     ("0007_forwards", include_str!("migrations/0007_forwards.sql")),
+    ("0008_library", include_str!("migrations/0008_library.sql")),
 ];
 
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {

@@ -50,7 +50,9 @@ pub fn render(src: &str, ctx: &Context, mode: Mode) -> Rendered {
             }
             Piece::Tag(tag) => {
                 let found = ctx.get(&tag.segs);
-                if found.is_none() {
+                // A tag with a default says what to use when the value is missing: no warning.
+                let has_default = tag.filters.iter().any(|f| matches!(f, Filter::Default(_)));
+                if found.is_none() && !has_default {
                     let known = known.get_or_insert_with(|| ctx.known_paths());
                     diagnostics.push(unknown_tag(tag, known));
                 }

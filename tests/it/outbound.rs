@@ -953,3 +953,151 @@ async fn captures_and_sends_export_as_har_ndjson_and_json_and_har_comes_back_in(
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn environments_steps_saved_requests_and_presets() {
+    let hb = Hookbench::start().await;
+    let sink = Sink::start(|req, _| {
+        if req.target.starts_with("/login") {
+            response(
+                200,
+                &[("Content-Type", "application/json"), ("X-Session", "s-1")],
+                br#"{"token":"tok-from-login","user":{"id":7}}"#,
+            )
+        } else {
+            response(200, &[], b"ok")
+        }
+    })
+    .await;
+
+    // An environment with a secret: masked when read, kept when written back masked.
+    let (status, env) = hb
+        .call(
+            Method::POST,
+            "/environments",
+            Some(json!({"name": "staging", "active": true, "variables": [
+                {"name": "base", "value": sink.url},
+                {"name": "api_key", "value": "sk_live_123", "secret": true}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{env}");
+    assert_eq!((env["active"].as_bool(), env["variables"][1]["value"].as_str()), (Some(true), Some(MASK)));
+    let id = env["id"].as_i64().unwrap();
+    let mut back = env.clone();
+    back["variables"][0]["value"] = json!(format!("{}", sink.url));
+    let (status, _) = hb
+        .call(
+            Method::PUT,
+            &format!("/environments/{id}"),
+            Some(json!({"name": "staging", "variables": back["variables"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!hb.get_json("/environments").await.to_string().contains("sk_live_123"));
+    let (status, _) = hb.call(Method::POST, "/environments", Some(json!({"name": "staging"}))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = hb
+        .call(
+            Method::POST,
+            "/environments",
+            Some(json!({"name": "x", "variables": [{"name": "a.b", "value": ""}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The active environment fills {{env.*}}; its secret goes out but is masked in the log.
+    let sent = ok_send(
+        &hb,
+        json!({"method": "POST", "url": "{{env.base}}/login?key={{env.api_key}}", "body": "{\"k\": \"{{env.api_key}}\"}",
+               "body_type": "json", "headers": [{"name": "X-Key", "value": "{{env.api_key}}"}]}),
+    )
+    .await;
+    let wire = &sink.received()[0];
+    assert_eq!(wire.target, "/login?key=sk_live_123");
+    assert_eq!(wire.header("x-key").as_deref(), Some("sk_live_123"));
+    assert_eq!(wire.body, br#"{"k": "sk_live_123"}"#);
+    let text = sent.to_string();
+    assert!(!text.contains("sk_live_123"), "{text}");
+    assert_eq!(sent["request"]["body"], format!("{{\"k\": \"{MASK}\"}}"));
+    assert!(!hb.get_json(&format!("/requests/{}", sent["id"])).await.to_string().contains("sk_live_123"));
+    let (_, rendered) =
+        hb.call(Method::POST, "/render", Some(json!({"template": "key={{env.api_key}}"}))).await;
+    assert_eq!(rendered["output"], format!("key={MASK}"));
+
+    // Save the response as a step; later templates use it.
+    let (status, step) = hb
+        .call(Method::POST, &format!("/requests/{}/step", sent["id"]), Some(json!({"name": "login"})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{step}");
+    assert_eq!(step["response"]["body"]["token"], "tok-from-login");
+    ok_send(
+        &hb,
+        json!({"method": "GET", "url": "{{env.base}}/me/{{steps.login.response.body.user.id}}",
+               "auth": {"type": "bearer", "token": "{{steps.login.response.body.token}}"},
+               "headers": [{"name": "X-Session", "value": "{{steps.login.response.headers.x-session}}"}]}),
+    )
+    .await;
+    let wire = &sink.received()[1];
+    assert_eq!(
+        (wire.target.as_str(), wire.header("authorization").as_deref()),
+        ("/me/7", Some("Bearer tok-from-login"))
+    );
+    assert_eq!(wire.header("x-session").as_deref(), Some("s-1"));
+    assert_eq!(hb.get_json("/steps").await["items"][0]["name"], "login");
+    let (status, _) = hb
+        .call(Method::POST, &format!("/requests/{}/step", sent["id"]), Some(json!({"name": "bad name"})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A named environment instead of the active one.
+    hb.call(
+        Method::POST,
+        "/environments",
+        Some(json!({"name": "prod", "variables": [{"name": "base", "value": "http://127.0.0.1:9"}]})),
+    )
+    .await;
+    let (_, r) = hb
+        .call(Method::POST, "/render", Some(json!({"template": "{{env.base}}", "environment": "prod"})))
+        .await;
+    assert_eq!(r["output"], "http://127.0.0.1:9");
+    let (status, _) =
+        hb.call(Method::POST, "/render", Some(json!({"template": "x", "environment": "nope"}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Saved requests.
+    let (status, saved) = hb
+        .call(
+            Method::POST,
+            "/saved-requests",
+            Some(json!({"name": "Login", "request": {"method": "POST", "url": "{{env.base}}/login"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let sid = saved["id"].as_i64().unwrap();
+    hb.call(
+        Method::PUT,
+        &format!("/saved-requests/{sid}"),
+        Some(json!({"name": "Login 2", "request": saved["request"]})),
+    )
+    .await;
+    assert_eq!(hb.get_json("/saved-requests").await["items"][0]["name"], "Login 2");
+    assert_eq!(
+        hb.call(Method::DELETE, &format!("/saved-requests/{sid}"), None).await.0,
+        StatusCode::NO_CONTENT
+    );
+
+    // Presets: HighLevel's Webhook action, sent for real.
+    let presets = hb.get_json("/presets").await;
+    let action =
+        presets["items"].as_array().unwrap().iter().find(|p| p["id"] == "highlevel-webhook-action").unwrap();
+    let mut req = action["request"].clone();
+    req["url"] = json!(format!("{}/hl", sink.url));
+    ok_send(&hb, req).await;
+    let wire = sink.received().into_iter().find(|r| r.target == "/hl").unwrap();
+    let body: Value = serde_json::from_slice(&wire.body).unwrap();
+    assert_eq!(
+        (body["email"].as_str(), body["tags"].as_str()),
+        (Some("maria.silva@example.com"), Some("lead,vip"))
+    );
+    assert_eq!(wire.header("user-agent").as_deref(), Some("axios/1.13.2"));
+}

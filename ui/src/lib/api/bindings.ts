@@ -453,9 +453,13 @@ mode?: Mode,
  */
 contact?: Record<string, unknown>, 
 /**
- * Variables for `{{env.*}}`.
+ * Variables for `{{env.*}}`, over those of the environment.
  */
-env?: Record<string, unknown>, };
+env?: Record<string, unknown>, 
+/**
+ * The environment (name or id) for `{{env.*}}`; default: the active one.
+ */
+environment?: string, };
 
 export type SampleContact = { contact: Record<string, unknown>, };
 
@@ -538,9 +542,13 @@ endpoint_id?: number,
  */
 contact?: Record<string, unknown>, 
 /**
- * Variables for `{{env.*}}`.
+ * Variables for `{{env.*}}`, over those of the environment.
  */
-env?: Record<string, unknown>, };
+env?: Record<string, unknown>, 
+/**
+ * The environment (name or id) for `{{env.*}}`; default: the active one.
+ */
+environment?: string, };
 
 export type SendRequest = { 
 /**
@@ -592,9 +600,13 @@ endpoint_id?: number,
  */
 contact?: Record<string, unknown>, 
 /**
- * Variables for `{{env.*}}`.
+ * Variables for `{{env.*}}`, over those of the environment.
  */
-env?: Record<string, unknown>, };
+env?: Record<string, unknown>, 
+/**
+ * The environment (name or id) for `{{env.*}}`; default: the active one.
+ */
+environment?: string, };
 
 export type FieldDiagnostic = { 
 /**
@@ -706,6 +718,58 @@ enabled?: boolean,
  * Send the captured `Host` header instead of the target's.
  */
 keep_host?: boolean, options?: SendOptions, };
+
+export type Variable = { name: string, 
+/**
+ * For a secret, `••••••` when read; writing `••••••` back keeps the stored value.
+ */
+value: string, 
+/**
+ * Masked in the UI, the execution log and exports.
+ */
+secret?: boolean, };
+
+export type Environment = { id: number, name: string, variables: Array<Variable>, 
+/**
+ * The environment `{{env.*}}` uses when a request names none.
+ */
+active: boolean, updated_at: number, };
+
+export type EnvironmentInput = { name: string, variables?: Array<Variable>, 
+/**
+ * Make it the active environment (or, false, stop it being the active one).
+ */
+active?: boolean, };
+
+export type EnvironmentList = { items: Array<Environment>, };
+
+export type Step = { name: string, 
+/**
+ * The logged send it came from.
+ */
+send_id: number, saved_at: number, 
+/**
+ * `{status, headers: {name: value}, body}` (the body parsed when it is JSON).
+ */
+response: Record<string, unknown>, };
+
+export type StepList = { items: Array<Step>, };
+
+export type SaveStep = { 
+/**
+ * Letters, digits, `_` and `-`.
+ */
+name: string, };
+
+export type SavedRequest = { id: number, name: string, request: SendRequest, updated_at: number, };
+
+export type SavedRequestInput = { name: string, request: SendRequest, };
+
+export type SavedRequestList = { items: Array<SavedRequest>, };
+
+export type Preset = { id: string, name: string, description: string, request: SendRequest, };
+
+export type PresetList = { items: Array<Preset>, };
 
 export type CurlExport = { command: string, warnings: Array<string>, };
 
