@@ -2,11 +2,19 @@
 // talks HTTP: same origin, the session cookie does the authentication.
 
 import type {
+  BulkBody,
+  BulkItem,
+  BulkItemList,
+  BulkItemState,
+  BulkJob,
+  BulkJobList,
   Capture,
   CapturePage,
   CapturePatch,
   CaptureQuery,
   CaptureSummary,
+  CurlExport,
+  CurlImport,
   Deliveries,
   DiffResult,
   Endpoint,
@@ -15,6 +23,8 @@ import type {
   EventIdSource,
   FieldDiagnostic,
   FieldTable,
+  ForwardBody,
+  ForwardConfig,
   Info,
   ListenerChange,
   ListenerStatus,
@@ -347,6 +357,7 @@ export class ApiClient {
       q: query.q,
       kind: query.kind,
       capture_id: query.capture_id,
+      batch_id: query.batch_id,
       status: query.status,
       limit,
       cursor: query.cursor,
@@ -370,6 +381,78 @@ export class ApiClient {
   /** Every merge tag a context offers, with a short preview of its value. */
   mergeTags(ctx: TemplateContext, signal?: AbortSignal): Promise<MergeTags> {
     return this.json('POST', '/merge-tags', ctx, signal);
+  }
+
+  // ---- bulk replay ------------------------------------------------------------
+
+  /** Starts replaying captures (by id, or those a search finds) to one URL. */
+  startBulk(req: BulkBody): Promise<BulkJob> {
+    return this.json('POST', '/replays', req);
+  }
+
+  /** Every bulk replay, newest first. */
+  async listBulk(signal?: AbortSignal): Promise<BulkJob[]> {
+    return (await this.json<BulkJobList>('GET', '/replays', undefined, signal)).items;
+  }
+
+  getBulk(id: number, signal?: AbortSignal): Promise<BulkJob> {
+    return this.json('GET', `/replays/${id}`, undefined, signal);
+  }
+
+  /** A bulk replay's items in order (only those in `state`, when given). */
+  async bulkItems(id: number, state?: BulkItemState, limit?: number, signal?: AbortSignal): Promise<BulkItem[]> {
+    return (await this.json<BulkItemList>('GET', `/replays/${id}/items${qs({ state, limit })}`, undefined, signal)).items;
+  }
+
+  stopBulk(id: number): Promise<BulkJob> {
+    return this.json('POST', `/replays/${id}/stop`);
+  }
+
+  resumeBulk(id: number): Promise<BulkJob> {
+    return this.json('POST', `/replays/${id}/resume`);
+  }
+
+  // ---- forward-to -------------------------------------------------------------
+
+  /** The endpoint's forward; null when it has none. */
+  async getForward(endpointId: number, signal?: AbortSignal): Promise<ForwardConfig | null> {
+    try {
+      return await this.json<ForwardConfig>('GET', `/endpoints/${endpointId}/forward`, undefined, signal);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404 && e.code === 'not_found') return null;
+      throw e;
+    }
+  }
+
+  /** Saves the endpoint's forward: captures from now on are also sent there. */
+  putForward(endpointId: number, cfg: ForwardBody): Promise<ForwardConfig> {
+    return this.json('PUT', `/endpoints/${endpointId}/forward`, cfg);
+  }
+
+  deleteForward(endpointId: number): Promise<void> {
+    return this.empty('DELETE', `/endpoints/${endpointId}/forward`);
+  }
+
+  // ---- curl -----------------------------------------------------------------------
+
+  /** A curl command as a request for the builder; a bad one is a 400 `bad_command` with its byte `position`. */
+  importCurl(command: string): Promise<CurlImport> {
+    return this.json('POST', '/import/curl', { command });
+  }
+
+  /** Capture `id` as a curl command (to its capture URL, or `url`); `redact` masks its secrets. */
+  captureCurl(id: number, opts: { url?: string; redact?: boolean } = {}): Promise<CurlExport> {
+    return this.json('GET', `/captures/${id}/curl${qs({ url: opts.url, redact: opts.redact ? 'true' : undefined })}`);
+  }
+
+  /** A logged request as a curl command; secrets masked unless `reveal`. */
+  sendCurl(id: number, reveal = false): Promise<CurlExport> {
+    return this.json('GET', `/requests/${id}/curl${qs({ reveal: reveal ? 'true' : undefined })}`);
+  }
+
+  /** A built request (merge tags rendered) as a curl command; secrets masked unless `reveal`. */
+  builtCurl(req: SendBody, reveal = false): Promise<CurlExport> {
+    return this.json('POST', `/requests/curl${qs({ reveal: reveal ? 'true' : undefined })}`, req);
   }
 
   eventsUrl(): string {

@@ -19,6 +19,7 @@ export const EVENT_NAMES: EventName[] = [
   'endpoint.deleted',
   'listener.changed',
   'send.created',
+  'replay.progress',
   'lagged',
 ];
 

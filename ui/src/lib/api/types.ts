@@ -8,8 +8,11 @@
 // a bad query, query parameters, the event map).
 
 import type {
+  BulkJob,
+  BulkRequest,
   CaptureSummary,
   Endpoint,
+  ForwardConfig,
   ListenerStatus,
   PatchCapture,
   ReplayRequest,
@@ -26,6 +29,12 @@ export type {
   BodyDiffKind,
   BodyKind,
   BodyType,
+  BulkItem,
+  BulkItemList,
+  BulkJob,
+  BulkJobList,
+  BulkRequest,
+  BulkStatus,
   Capture,
   CapturePage,
   CaptureRef,
@@ -35,6 +44,9 @@ export type {
   ChangeKind,
   ClientAuth,
   CreateEndpoint,
+  CurlCommand,
+  CurlExport,
+  CurlImport,
   Decoded,
   Deliveries,
   Delivery,
@@ -55,6 +67,7 @@ export type {
   FieldTable,
   FilePart,
   FormField,
+  ForwardConfig,
   Header,
   HeaderSource,
   Info,
@@ -84,6 +97,7 @@ export type {
   PreviewValue,
   ReceivedResponse,
   Redirect,
+  RateLimit,
   RefField,
   RenderRequest,
   Rendered,
@@ -144,6 +158,15 @@ export type SendBody = Omit<SendRequest, 'options'> & { options?: SendOptionsBod
 /** Body of `POST /api/v1/captures/{id}/replay`. */
 export type ReplayBody = Omit<ReplayRequest, 'options'> & { options?: SendOptionsBody };
 
+/** Body of `POST /api/v1/replays` (timeouts as plain numbers, as in `SendBody`). */
+export type BulkBody = Omit<BulkRequest, 'options'> & { options?: SendOptionsBody };
+
+/** Body of `PUT /api/v1/endpoints/{id}/forward`. */
+export type ForwardBody = Omit<ForwardConfig, 'options'> & { options?: SendOptionsBody };
+
+/** The `state` filter of a bulk replay's items. */
+export type BulkItemState = 'pending' | 'ok' | 'failed';
+
 /** The `status` filter of the execution log: a code (`200`), a class (`4xx`) or `error` (no response). */
 export type SendStatusFilter = string;
 
@@ -152,6 +175,8 @@ export interface SendQuery {
   q?: string;
   kind?: SendKind;
   capture_id?: number;
+  /** Only the attempts of this bulk replay. */
+  batch_id?: number;
   status?: SendStatusFilter;
   /** 1 to 500. */
   limit?: number;
@@ -169,6 +194,7 @@ export interface EventMap {
   'endpoint.deleted': { id: number };
   'listener.changed': ListenerStatus;
   'send.created': SendSummary;
+  'replay.progress': BulkJob;
   lagged: unknown;
 }
 
