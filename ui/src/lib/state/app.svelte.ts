@@ -10,6 +10,9 @@ import { FiltersState } from './filters.svelte';
 import { InspectorState } from './inspector.svelte';
 import { MappingState } from './mapping.svelte';
 import { SchemaState } from './schema.svelte';
+import { BulkState, type BulkScope } from './bulk.svelte';
+import { CurlExportState, type CurlSource } from './curl.svelte';
+import { ForwardResultsState, ForwardState } from './forward.svelte';
 import { HistoryState, ReplayState, SendState } from './send.svelte';
 
 /** What the right-hand pane shows: the open capture, a diff of two, or an endpoint's schema. */
@@ -67,6 +70,10 @@ export class AppState {
   readonly send: SendState;
   readonly history: HistoryState;
   readonly replay: ReplayState;
+  readonly bulk: BulkState;
+  readonly forward: ForwardState;
+  readonly forwardResults: ForwardResultsState;
+  readonly curl: CurlExportState;
   readonly platform: Platform;
 
   /** The capture browser or the request builder. */
@@ -76,6 +83,8 @@ export class AppState {
   view = $state<View>('capture');
   /** The event-id dialog is open (for the selected endpoint). */
   eventIdOpen = $state(false);
+  /** The builder's "Import curl" dialog is open. */
+  curlImportOpen = $state(false);
 
   phase = $state<Phase>('loading');
   failure = $state<string | null>(null);
@@ -115,6 +124,10 @@ export class AppState {
     this.send = new SendState(api, () => this.inspector.id);
     this.history = new HistoryState(api);
     this.replay = new ReplayState(api);
+    this.bulk = new BulkState(api);
+    this.forward = new ForwardState(api);
+    this.forwardResults = new ForwardResultsState(api);
+    this.curl = new CurlExportState(api);
   }
 
   async start(): Promise<void> {
@@ -136,6 +149,8 @@ export class AppState {
       items.find((e) => e.id === this.info?.default_endpoint_id) ??
       items[0];
     this.connect();
+    void this.forward.loadAll(items.map((e) => e.id));
+    void this.bulk.load();
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = setInterval(() => (this.now = Date.now()), 5000);
     if (first) await this.selectEndpoint(first.id, false);
@@ -184,11 +199,18 @@ export class AppState {
         this.captures.onDeleted(id);
         this.inspector.onDeleted(id);
       },
-      'endpoint.created': (e) => this.endpoints.upsert(e),
+      'endpoint.created': (e) => {
+        this.endpoints.upsert(e);
+        void this.forward.loadAll([e.id]);
+      },
       'endpoint.updated': (e) => this.endpoints.upsert(e),
       'endpoint.deleted': ({ id }) => this.onEndpointGone(id),
       'listener.changed': (s) => this.onListenerChanged(s),
-      'send.created': (s) => this.history.onCreated(s),
+      'send.created': (s) => {
+        this.history.onCreated(s);
+        this.forwardResults.onCreated(s);
+      },
+      'replay.progress': (job) => this.bulk.onProgress(job),
     });
   }
 
@@ -325,6 +347,7 @@ export class AppState {
   /** After missed events: fetch the listener, the endpoints and the first page again. */
   async refresh(): Promise<void> {
     void this.refreshListener();
+    void this.bulk.load();
     try {
       await this.endpoints.load();
     } catch (e) {
@@ -373,6 +396,7 @@ export class AppState {
     this.mode = mode;
     if (mode === 'send') {
       void this.history.ensure();
+      void this.bulk.ensure();
       void this.send.loadTags();
     }
   }
@@ -421,6 +445,96 @@ export class AppState {
   async runReplay(kind: 'dry' | 'send'): Promise<void> {
     try {
       await this.replay.run(kind);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  // ---- bulk replay, forward-to, curl -----------------------------------------
+
+  /** What "Replay all matching…" replays: the selected endpoint's captures that the search shows. */
+  get bulkScope(): BulkScope | null {
+    const e = this.endpoints.selected;
+    const list = this.captures;
+    if (!e || list.queryError) return null;
+    const q = list.query.trim();
+    const all = !list.nextCursor && !list.loading;
+    const count = all ? list.items.length : null;
+    const n = count === null ? 'all' : `the ${count}`;
+    const what = count === 1 ? 'capture' : 'captures';
+    return {
+      endpointId: e.id,
+      q,
+      count,
+      label: q ? `${n} ${what} of “${e.name}” matching “${q}”` : `${n} ${what} of “${e.name}”`,
+    };
+  }
+
+  /** Opens the bulk replay dialog for the list's captures. */
+  openBulkReplay(): void {
+    const scope = this.bulkScope;
+    if (scope) this.bulk.openForm(scope);
+  }
+
+  /** Starts the bulk replay the dialog describes. */
+  async startBulk(): Promise<void> {
+    try {
+      const job = await this.bulk.start();
+      if (job) this.notify(`Bulk replay #${job.id} started: ${job.total} ${job.total === 1 ? 'capture' : 'captures'}`, 'info');
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  async stopBulk(id: number): Promise<void> {
+    try {
+      await this.bulk.stop(id);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  async resumeBulk(id: number): Promise<void> {
+    try {
+      await this.bulk.resume(id);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Shows the attempts of bulk replay `id` in the History of the Send view (and entry `sendId`, if given). */
+  async showBulkAttempts(id: number, sendId?: number | null): Promise<void> {
+    this.bulk.hide();
+    this.setMode('send');
+    await this.history.showBatch(id);
+    if (sendId != null) await this.openSend(sendId);
+  }
+
+  /** Saves the forward dialog's forward. */
+  async saveForward(): Promise<void> {
+    try {
+      const id = this.forward.editing;
+      if (await this.forward.save()) {
+        const cfg = id === null ? null : this.forward.of(id);
+        this.notify(cfg && cfg.enabled !== false ? `Captures from now on are forwarded to ${cfg.url}` : 'Forward saved (off)', 'info');
+      }
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  async removeForward(): Promise<void> {
+    try {
+      if (await this.forward.remove()) this.notify('Forward removed', 'info');
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Opens "Copy as curl" on a capture, a logged request or the builder's request. */
+  async showCurl(source: CurlSource): Promise<void> {
+    try {
+      await this.curl.open(source);
     } catch (e) {
       this.notify(e);
     }
@@ -492,6 +606,7 @@ export class AppState {
 
   private onEndpointGone(id: number): void {
     this.endpoints.removeLocal(id);
+    this.forward.onEndpointGone(id);
     if (this.endpoints.selectedId === id) {
       const fallback = this.endpoints.items.find((e) => e.is_default) ?? this.endpoints.items[0];
       this.inspector.close();
@@ -548,6 +663,8 @@ export class AppState {
     this.stream?.close();
     this.captures.dispose();
     this.replay.close();
+    this.bulk.dispose();
+    this.history.dispose();
     if (this.ticker) clearInterval(this.ticker);
   }
 }

@@ -1,7 +1,7 @@
 import { ApiError, type ApiClient } from '../api/client';
 import type { Capture, CaptureSummary } from '../api/types';
 
-export type InspectorTab = 'overview' | 'headers' | 'query' | 'body' | 'notes' | 'check' | 'deliveries' | 'mapping';
+export type InspectorTab = 'overview' | 'headers' | 'query' | 'body' | 'notes' | 'check' | 'deliveries' | 'mapping' | 'forward';
 export const TABS: { id: InspectorTab; label: string; title?: string }[] = [
   { id: 'overview', label: 'Overview' },
   { id: 'headers', label: 'Headers' },
@@ -12,6 +12,12 @@ export const TABS: { id: InspectorTab; label: string; title?: string }[] = [
   { id: 'check', label: 'Check', title: 'Mapping check: this capture against the reference' },
   { id: 'deliveries', label: 'Deliveries', title: 'Every delivery of this event' },
 ];
+/** Shown when the capture's endpoint forwards, or the capture was forwarded. */
+export const FORWARD_TAB: { id: InspectorTab; label: string; title?: string } = {
+  id: 'forward',
+  label: 'Forward',
+  title: "The forward target's answer beside the listener's",
+};
 
 /** Missing, null and type-changed fields of a mapping check (what list rows count). */
 export function mappingIssues(c: Pick<Capture, 'mapping_check'>): number | null {

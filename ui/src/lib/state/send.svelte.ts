@@ -17,11 +17,13 @@ import type {
   NameValue,
   OAuthGrant,
   SendBody,
+  SendRequest,
   SendSummary,
   StoredSend,
   TemplateContext,
 } from '../api/types';
 import { parseQuery } from '../query';
+import { curlParseError, type CurlParseError } from './curl.svelte';
 
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export const BODY_TYPES: { id: BodyType; label: string }[] = [
@@ -271,6 +273,74 @@ export function draftFromCapture(c: Capture, body: Uint8Array, keep: Draft = emp
   };
 }
 
+/** The builder's auth fields for an `Auth` (the others keep their defaults). */
+export function authDraftOf(a: Auth | null | undefined): AuthDraft {
+  const d = emptyAuth();
+  if (!a) return d;
+  switch (a.type) {
+    case 'none':
+      return d;
+    case 'bearer':
+      return { ...d, kind: 'bearer', token: a.token };
+    case 'basic':
+      return { ...d, kind: 'basic', username: a.username, password: a.password };
+    case 'api_key':
+      return { ...d, kind: 'api_key', keyName: a.name, keyValue: a.value, keyIn: a.in ?? 'header' };
+    case 'oauth2':
+      return {
+        ...d,
+        kind: 'oauth2',
+        grant: a.grant ?? 'client_credentials',
+        tokenUrl: a.token_url,
+        clientId: a.client_id,
+        clientSecret: a.client_secret ?? '',
+        scope: a.scope ?? '',
+        audience: a.audience ?? '',
+        refreshToken: a.refresh_token ?? '',
+        clientAuth: a.client_auth ?? 'basic',
+      };
+  }
+}
+
+function rowsOf(pairs: NameValue[] | null | undefined): Row[] {
+  return (pairs ?? []).map((p) => row(p.name, p.value, p.enabled !== false));
+}
+
+/**
+ * A draft that builds `req` (e.g. an imported curl command): its method, URL,
+ * query, headers, body, auth and options. The context and env stay from `keep`.
+ */
+export function draftFromSendRequest(req: SendRequest, keep: Draft = emptyDraft()): Draft {
+  const hasBody = (req.body ?? '') !== '' || (req.body_base64 ?? '') !== '';
+  const bodyType: BodyType = req.body_type ?? (hasBody ? 'raw' : 'none');
+  const opts = req.options ?? {};
+  const timeout = Number(opts.timeout_ms ?? 30_000);
+  return {
+    ...keep,
+    method: (req.method || 'GET').toUpperCase(),
+    url: req.url,
+    query: rowsOf(req.query),
+    headers: rowsOf(req.headers),
+    bodyType,
+    body: req.body ?? '',
+    bodyBase64: bodyType === 'raw' && req.body_base64 ? req.body_base64 : null,
+    form: rowsOf(req.form),
+    files: (req.files ?? []).map((f) => ({
+      id: ++rowSeq,
+      name: f.name,
+      filename: f.filename,
+      contentType: f.content_type ?? '',
+      dataBase64: f.data_base64,
+      size: Math.floor((f.data_base64.length * 3) / 4) - (f.data_base64.endsWith('==') ? 2 : f.data_base64.endsWith('=') ? 1 : 0),
+    })),
+    auth: authDraftOf(req.auth),
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 30_000,
+    followRedirects: opts.follow_redirects ?? true,
+    verifyTls: opts.verify_tls ?? true,
+    proxy: opts.proxy ?? '',
+  };
+}
+
 export function bytesToBase64(bytes: Uint8Array): string {
   let s = '';
   const CHUNK = 0x8000;
@@ -305,6 +375,8 @@ export class SendState {
   /** The merge tags the context offers (for completion). */
   tags = $state.raw<MergeTagInfo[]>([]);
   tagsTruncated = $state(false);
+  /** What the last curl import could not carry over (shown above the builder until dismissed). */
+  importWarnings = $state.raw<string[]>([]);
 
   private tagsKey = '';
   private tagsAbort: AbortController | null = null;
@@ -398,6 +470,31 @@ export class SendState {
     this.fieldErrors = [];
   }
 
+  /**
+   * Fills the builder from a curl command. Null when it was read (its
+   * warnings in `importWarnings`); else where and why it could not be.
+   */
+  async importCurl(command: string): Promise<CurlParseError | null> {
+    try {
+      const res = await this.api.importCurl(command);
+      const keep = $state.snapshot(this.draft) as Draft;
+      this.draft = draftFromSendRequest(res.request, keep);
+      this.importWarnings = res.warnings;
+      this.result = null;
+      this.error = null;
+      this.fieldErrors = [];
+      return null;
+    } catch (e) {
+      if (e instanceof ApiError && e.isUnauthorized) throw e;
+      return curlParseError(command, e);
+    }
+  }
+
+  /** The request the builder would send, for `POST /requests/curl`. */
+  get sendBody(): SendBody {
+    return buildSendBody(this.draft, this.openCapture(), false);
+  }
+
   reset(): void {
     this.draft = emptyDraft();
     this.result = null;
@@ -417,6 +514,10 @@ export const STATUS_FILTERS: { id: string; label: string }[] = [
 ];
 
 const PAGE = 50;
+/** Live entries kept in the list (older ones are a page away). */
+const LIVE_MAX = 300;
+/** Entries logged in a burst are added together, at most this often. */
+const FLUSH_MS = 60;
 
 /** The execution log, newest first, live. */
 export class HistoryState {
@@ -430,14 +531,33 @@ export class HistoryState {
   openId = $state<number | null>(null);
   /** Entries logged while a filter was on (not shown until it is searched again). */
   missed = $state(0);
+  /** Only the attempts of this bulk replay. */
+  batch = $state<number | null>(null);
 
   private abort: AbortController | null = null;
   private loaded = false;
+  private buffer: SendSummary[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly api: ApiClient) {}
 
   get filtered(): boolean {
-    return this.q.trim() !== '' || this.status !== '';
+    return this.q.trim() !== '' || this.status !== '' || this.batch !== null;
+  }
+
+  private get params() {
+    return {
+      q: this.q.trim() || undefined,
+      status: this.status || undefined,
+      batch_id: this.batch ?? undefined,
+      limit: PAGE,
+    };
+  }
+
+  /** Shows only the attempts of bulk replay `id` (null: all again). */
+  async showBatch(id: number | null): Promise<void> {
+    this.batch = id;
+    await this.load();
   }
 
   async load(): Promise<void> {
@@ -447,10 +567,7 @@ export class HistoryState {
     this.loading = true;
     this.error = null;
     try {
-      const page = await this.api.listRequests(
-        { q: this.q.trim() || undefined, status: this.status || undefined, limit: PAGE },
-        ctrl.signal,
-      );
+      const page = await this.api.listRequests(this.params, ctrl.signal);
       if (ctrl.signal.aborted) return;
       this.items = page.items;
       this.nextCursor = page.next_cursor;
@@ -473,12 +590,7 @@ export class HistoryState {
     if (!this.nextCursor || this.loading) return;
     this.loading = true;
     try {
-      const page = await this.api.listRequests({
-        q: this.q.trim() || undefined,
-        status: this.status || undefined,
-        limit: PAGE,
-        cursor: this.nextCursor,
-      });
+      const page = await this.api.listRequests({ ...this.params, cursor: this.nextCursor });
       const have = this.items.map((s) => s.id);
       this.items = [...this.items, ...page.items.filter((s) => !have.includes(s.id))];
       this.nextCursor = page.next_cursor;
@@ -492,12 +604,43 @@ export class HistoryState {
   /** A request was logged (here or elsewhere): shown on top unless a filter is on. */
   onCreated(s: SendSummary): void {
     if (!this.loaded) return;
-    if (this.items.some((x) => x.id === s.id)) return;
     if (this.filtered) {
       this.missed++;
       return;
     }
-    this.items = [s, ...this.items];
+    // A bulk replay logs hundreds a second: added together, at most this often.
+    this.buffer.push(s);
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Adds the buffered entries on top; past LIVE_MAX the oldest go to the "Older…" page. */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    // A lookup for this flush only: not state.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    const have = new Set(this.items.map((x) => x.id));
+    const fresh: SendSummary[] = [];
+    for (const x of this.buffer) {
+      if (have.has(x.id)) continue;
+      have.add(x.id);
+      fresh.push(x);
+    }
+    fresh.sort((a, b) => b.id - a.id);
+    this.buffer = [];
+    if (!fresh.length) return;
+    let items = [...fresh, ...this.items];
+    if (items.length > LIVE_MAX) {
+      items = items.slice(0, LIVE_MAX);
+      // The log's cursor is the id to list below.
+      this.nextCursor = String(items[items.length - 1]!.id);
+    }
+    this.items = items;
+  }
+
+  dispose(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
   }
 
   /** Fetches entry `id` in full. */
@@ -516,7 +659,7 @@ export class HistoryState {
 /** localStorage key of the last replay target (a URL, never a secret). */
 export const REPLAY_URL_KEY = 'hookbench.replayUrl';
 
-function readStored(key: string): string {
+export function readStored(key: string): string {
   try {
     return globalThis.localStorage?.getItem(key) ?? '';
   } catch {
@@ -524,7 +667,7 @@ function readStored(key: string): string {
   }
 }
 
-function writeStored(key: string, value: string): void {
+export function writeStored(key: string, value: string): void {
   try {
     globalThis.localStorage?.setItem(key, value);
   } catch {

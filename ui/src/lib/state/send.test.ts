@@ -234,6 +234,7 @@ describe('HistoryState', () => {
     expect(h.items.map((s) => s.id)).toEqual([1]);
     h.onCreated(summary(2));
     h.onCreated(summary(2));
+    h.flush();
     expect(h.items.map((s) => s.id)).toEqual([2, 1]);
     h.status = '4xx';
     h.onCreated(summary(3));
@@ -295,6 +296,7 @@ describe('the Send view', () => {
     expect(r.all('history-item')).toHaveLength(1);
     expect(r.app.send.tags.map((t) => t.path)).toEqual(['contact.email']);
     FakeEventSource.emit('send.created', summary(2, { status: 404 }));
+    r.app.history.flush();
     await settle();
     expect(r.all('history-item').map((e) => e.dataset.sendId)).toEqual(['2', '1']);
     // The URL's tags are highlighted.
