@@ -24,6 +24,9 @@
 //   1b. Understanding payloads: two captures compared (a body change by its
 //      pointer), a field query and a bad one, a mapping reference and a later
 //      payload flagged, two deliveries with one webhook-id grouped (desktop-issue4.png)
+//   1c. Outbound: the Send view builds a request with a merge tag from the open
+//      capture, dry-runs and sends it to a local server, the History shows it
+//      (desktop-send.png); a bulk replay of two captures finishes 2/2 (desktop-bulk.png)
 //   2. Settings: a fresh port and the Dark theme (desktop-settings.png), Save:
 //      the listener moved (API, top bar), the old port refuses, a request to the
 //      new one shows live, preferences.json keeps capture_addr and theme; RSS printed
@@ -900,6 +903,75 @@ async function main() {
     const shot4 = path.join(SHOTS, 'desktop-issue4.png');
     log(`duplicates: ${d2} is a retry of ${d1}, 2 deliveries; screenshot ${path.relative(process.cwd(), shot4)} (${await screenshot(shot4)} bytes)`);
     await clickCss('[data-testid="tab-overview"]', 'the Overview tab');
+  }
+
+  // ------------------------------------------------------------ 1c. outbound
+  log('STEP 1c: the Send view (a merge tag, dry run, send, History) and a bulk replay');
+  {
+    const got = [];
+    const sink = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        got.push({ method: req.method, url: req.url, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: true, n: got.length }));
+      });
+    });
+    await new Promise((res, rej) => sink.once('error', rej).listen(0, '127.0.0.1', res));
+    const sinkUrl = `http://127.0.0.1:${sink.address().port}`;
+    try {
+      const clickCss = async (css, what) => {
+        await waitFor(`${what} in the window`, 10_000, () => shown(css));
+        await click(await find(css), what);
+      };
+      const textOf = (css) => exec('const el = document.querySelector(arguments[0]); return el ? el.textContent : null', [css]);
+
+      // The open capture (an OrderPaid delivery) is the builder's context.
+      await clickCss('[data-testid="mode-send"]', 'Send');
+      await waitShown('send-view');
+      await typeInto(await waitShown('send-url'), `${sinkUrl}/desk/{{inboundWebhookRequest.type}}`);
+      await clickCss('[data-testid="body-type-none"]', 'no body');
+      await waitFor('the URL tag highlighted', 10_000, () => shown('[data-testid="send-url-field"] .backdrop .tag'));
+      await clickCss('[data-testid="send-dry-run"]', 'Dry run');
+      await waitShown('result-dry');
+      const head = String(await textOf('[data-testid="result-head"]'));
+      assert(head.startsWith('POST /desk/OrderPaid HTTP/1.1'), `the dry run renders the tag: ${head.slice(0, 80)}`);
+      eq(got.length, 0, 'a dry run sends nothing');
+      await clickCss('[data-testid="send-send"]', 'Send');
+      await waitFor('the sink got the send', 10_000, () => got.length === 1);
+      eq(got[0].url, '/desk/OrderPaid', 'the rendered path at the sink');
+      await waitFor('201 in the result', 10_000, async () => String(await textOf('[data-testid="result-status"]')).trim() === '201');
+      await waitFor('the send in the History', 10_000, async () =>
+        String(await textOf('[data-testid="history-item"]')).includes('/desk/OrderPaid'),
+      );
+      const sendShot = path.join(SHOTS, 'desktop-send.png');
+      log(`send: dry run rendered, sent, in the History; screenshot ${path.relative(process.cwd(), sendShot)} (${await screenshot(sendShot)} bytes)`);
+
+      // A bulk replay of the endpoint's two OrderPaid deliveries.
+      await clickCss('[data-testid="mode-captures"]', 'Captures');
+      const box = await waitShown('search');
+      await wd('POST', sess(`/element/${box}/clear`), {});
+      await wd('POST', sess(`/element/${box}/value`), { text: 'body.type:OrderPaid\uE007' });
+      await waitFor('2 rows', 10_000, async () => (await exec('return document.querySelectorAll(\'[data-testid="capture-row"]\').length')) === 2);
+      await clickCss('[data-testid="bulk-replay-open"]', 'Replay all matching…');
+      await waitShown('bulk-dialog');
+      await typeInto(await byTestid('bulk-url'), `${sinkUrl}/bulk-desk`);
+      await clickCss('[data-testid="bulk-start"]', 'Start replay');
+      await waitShown('bulk-progress');
+      await waitFor('the bulk replay finished', 20_000, async () => String(await textOf('[data-testid="bulk-status"]')).trim() === 'finished');
+      eq(String(await textOf('[data-testid="bulk-done"]')).replace(/\s/g, ''), '2/2', 'done of total');
+      eq(String(await textOf('[data-testid="bulk-ok"]')).replace(/\D/g, ''), '2', 'ok');
+      eq(got.filter((r) => r.url === '/bulk-desk').length, 2, 'the sink got both');
+      const bulkShot = path.join(SHOTS, 'desktop-bulk.png');
+      log(`bulk replay: 2/2 ok; screenshot ${path.relative(process.cwd(), bulkShot)} (${await screenshot(bulkShot)} bytes)`);
+      await clickCss('[data-testid="bulk-close"]', 'Close');
+      await wd('POST', sess(`/element/${box}/clear`), {});
+      await wd('POST', sess(`/element/${box}/value`), { text: '\uE00C' });
+      await waitFor('the progress closed', 5000, async () => !(await shown('[data-testid="bulk-progress"]')));
+    } finally {
+      await new Promise((r) => sink.close(r));
+    }
   }
 
   // ------------------------------------------------------------ 2. settings
