@@ -137,11 +137,20 @@ impl Server {
         let shutdown = CancellationToken::new();
         // Whatever started is stopped again if the start fails part-way.
         let stop_on_error = shutdown.clone().drop_guard();
+        // Bulk replays an earlier run left unfinished can be resumed.
+        store
+            .write(|c, _| crate::outbound::bulk::interrupted(c))
+            .await
+            .context("marking interrupted bulk replays")?;
+        let outbound = crate::outbound::Outbound::new(store.clone(), events.clone(), shutdown.clone());
+        outbound.reload_answering().await.context("reading the forwards")?;
         let limits = Limits {
             max_body: opts.max_body.into(),
             paused: false.into(),
             header_timeout: opts.header_timeout,
+            responder: Default::default(),
         };
+        let _ = limits.responder.set(Arc::new(outbound.clone()));
         let listener =
             Listener::new(store.clone(), events.clone(), limits, opts.capture_addr, GRACE, shutdown.clone());
         if let Err(e) = listener.bind_initial().await
@@ -156,13 +165,6 @@ impl Server {
         let mut tasks = Vec::new();
         tasks.push(crate::analysis::checker::spawn(store.clone(), events.clone(), shutdown.clone()));
         tasks.push(crate::events::spawn_repeat_publisher(store.clone(), events.clone(), shutdown.clone()));
-
-        // Bulk replays an earlier run left unfinished can be resumed.
-        store
-            .write(|c, _| crate::outbound::bulk::interrupted(c))
-            .await
-            .context("marking interrupted bulk replays")?;
-        let outbound = crate::outbound::Outbound::new(store.clone(), events.clone(), shutdown.clone());
         tasks.push(crate::outbound::forward::spawn(outbound.clone(), shutdown.clone()));
 
         let ui_dir = crate::api::resolve_ui_dir(opts.ui_dir.clone());

@@ -59,6 +59,7 @@ pub async fn put_forward(
     // Captures already answered are not forwarded: only those from now on.
     st.store.caught_up().await;
     st.store.write(move |c, _| forward::put(c, id, &saved)).await?;
+    st.outbound.reload_answering().await?;
     Ok(Json(cfg))
 }
 
@@ -66,7 +67,9 @@ pub async fn put_forward(
     responses((status = 204), (status = 404, body = super::error::ErrorBody)))]
 pub async fn delete_forward(State(st): State<ApiState>, ids: Ids) -> ApiResult<StatusCode> {
     let id = ids.first();
-    match st.store.write(move |c, _| forward::delete(c, id)).await? {
+    let deleted = st.store.write(move |c, _| forward::delete(c, id)).await?;
+    st.outbound.reload_answering().await?;
+    match deleted {
         true => Ok(StatusCode::NO_CONTENT),
         false => Err(ApiError::not_found("forward")),
     }

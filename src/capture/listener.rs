@@ -19,11 +19,24 @@ use crate::events::{Event, Events};
 use crate::store::Store;
 
 /// What the request handler reads on every request.
-#[derive(Debug)]
 pub struct Limits {
     pub max_body: AtomicUsize,
     pub paused: AtomicBool,
     pub header_timeout: Duration,
+    /// Answers captures of some endpoints itself (forward-to that answers with
+    /// the target's response); set once the engine has one.
+    pub responder: std::sync::OnceLock<std::sync::Arc<dyn super::Responder>>,
+}
+
+impl std::fmt::Debug for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limits")
+            .field("max_body", &self.max_body)
+            .field("paused", &self.paused)
+            .field("header_timeout", &self.header_timeout)
+            .field("responder", &self.responder.get().is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]

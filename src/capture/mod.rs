@@ -34,6 +34,32 @@ struct Ctx {
     limits: Arc<Limits>,
 }
 
+/// A request as received, for a [`Responder`].
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub query: Option<String>,
+    pub headers: Vec<Header>,
+    pub body: Bytes,
+}
+
+/// What runs once the capture answered by a [`Responder`] is stored (with its id).
+pub type AfterStore = Box<dyn FnOnce(i64) + Send>;
+
+/// Answers the captures of some endpoints instead of the listener's own 200:
+/// forward-to with "answer with the target's response". The capture is still
+/// stored, with this answer, before the sender gets it.
+pub trait Responder: Send + Sync {
+    /// Whether this endpoint's captures are answered here. Called for every capture: cheap.
+    fn answers(&self, endpoint_id: i64) -> bool;
+    /// The answer to send and store, and what to do once the capture has its id.
+    fn respond(
+        &self,
+        endpoint_id: i64,
+        request: Received,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = (SentResponse, AfterStore)> + Send>>;
+}
+
 /// Accept connections on `listener` until `shutdown` fires, then close it
 /// (and say so on `closed`) and let open connections finish (bounded by `grace`).
 pub async fn serve(
@@ -240,6 +266,20 @@ async fn handle(
     }
     let body = Bytes::from(buf);
     let too_large = rejected.as_deref() == Some("too_large");
+    // Forward-to that answers with the target's response: ask the target first.
+    let responded = match ctx.limits.responder.get() {
+        Some(r) if rejected.is_none() && r.answers(endpoint_id) => {
+            let headers: Vec<Header> = serde_json::from_str(&headers_json).unwrap_or_default();
+            let request = Received {
+                method: parts.method.as_str().to_owned(),
+                query: parts.uri.query().map(str::to_owned),
+                headers,
+                body: body.clone(),
+            };
+            Some(r.respond(endpoint_id, request).await)
+        }
+        _ => None,
+    };
     let body_size = body.len() as i64;
     let (body, body_sha256, body_external) = match place_body(&ctx.store, body).await {
         Ok(placed) => placed,
@@ -264,10 +304,22 @@ async fn handle(
         declared_length,
         rejected,
     };
-    let answer = Box::new(move |id| capture_answer(id, too_large, max));
+    let (answer, after): (crate::store::Answer, Option<AfterStore>) = match responded {
+        Some((mut sent, after)) => (
+            Box::new(move |id| {
+                sent.headers.push(Header::new(CAPTURE_ID_HEADER, id.to_string()));
+                sent
+            }),
+            Some(after),
+        ),
+        None => (Box::new(move |id| capture_answer(id, too_large, max)), None),
+    };
     match ctx.store.capture(cap, answer).await {
         Ok((id, sent)) => {
             tracing::debug!(id, endpoint = endpoint_id, status = sent.status, "captured");
+            if let Some(after) = after {
+                after(id);
+            }
             to_http(sent)
         }
         Err(e) => store_failed(&e),

@@ -20,6 +20,8 @@ use super::log::SendKind;
 use super::replay;
 use super::spec::{ReplayOverrides, ReplayRequest, SendOptions};
 use super::{Job, Outbound};
+use crate::capture::AfterStore;
+use crate::model::SentResponse;
 use crate::store::{StoreError, queries};
 
 fn yes() -> bool {
@@ -42,6 +44,12 @@ pub struct ForwardConfig {
     #[serde(default)]
     #[ts(as = "Option<SendOptions>", optional)]
     pub options: SendOptions,
+    /// Answer the sender with the target's response (the listener waits for
+    /// it; when the target cannot be reached the sender gets 502). Off: the
+    /// sender gets the listener's own answer at once and the forward follows.
+    #[serde(default)]
+    #[ts(as = "Option<bool>", optional)]
+    pub answer_with_target: bool,
 }
 
 const MARK: &str = "forward_upto";
@@ -84,11 +92,130 @@ fn enabled(conn: &Connection) -> Result<HashMap<i64, (ForwardConfig, i64)>, Stor
         let (id, text, since) = row?;
         if let Ok(cfg) = serde_json::from_str::<ForwardConfig>(&text)
             && cfg.enabled
+            && !cfg.answer_with_target
         {
             out.insert(id, (cfg, since));
         }
     }
     Ok(out)
+}
+
+/// Forwards that answer the sender with the target's response, by endpoint.
+pub fn answering(conn: &Connection) -> Result<HashMap<i64, ForwardConfig>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT endpoint_id, config FROM endpoint_forwards")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (id, text) = row?;
+        if let Ok(cfg) = serde_json::from_str::<ForwardConfig>(&text)
+            && cfg.enabled
+            && cfg.answer_with_target
+        {
+            out.insert(id, cfg);
+        }
+    }
+    Ok(out)
+}
+
+/// The request that forwards a capture (`original`) as `cfg` says.
+fn forward_job(
+    original: &replay::Original,
+    cfg: &ForwardConfig,
+    capture_id: Option<i64>,
+) -> Result<Job, super::OutboundError> {
+    let req = ReplayRequest {
+        url: cfg.url.clone(),
+        overrides: Some(ReplayOverrides { keep_host: cfg.keep_host, ..Default::default() }),
+        options: cfg.options.clone(),
+        dry_run: false,
+    };
+    Ok(Job {
+        built: replay::build(original, &req)?,
+        options: cfg.options.clone(),
+        dry_run: false,
+        kind: SendKind::Forward,
+        capture_id,
+        batch_id: None,
+    })
+}
+
+impl Outbound {
+    /// Read again which endpoints answer with their target's response.
+    pub async fn reload_answering(&self) -> Result<(), StoreError> {
+        let map = self.store().read(answering).await?;
+        *self.inner.answering.write().unwrap_or_else(|e| e.into_inner()) = map;
+        Ok(())
+    }
+}
+
+impl crate::capture::Responder for Outbound {
+    fn answers(&self, endpoint_id: i64) -> bool {
+        self.inner.answering.read().unwrap_or_else(|e| e.into_inner()).contains_key(&endpoint_id)
+    }
+
+    fn respond(
+        &self,
+        endpoint_id: i64,
+        request: crate::capture::Received,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = (SentResponse, AfterStore)> + Send>> {
+        let cfg = self.inner.answering.read().unwrap_or_else(|e| e.into_inner()).get(&endpoint_id).cloned();
+        let outbound = self.clone();
+        Box::pin(async move {
+            let original = replay::Original {
+                method: request.method,
+                query: request.query,
+                headers: request.headers,
+                body: request.body,
+            };
+            let job = match cfg.as_ref().map(|c| forward_job(&original, c, None)) {
+                Some(Ok(job)) => job,
+                Some(Err(e)) => return (bad_gateway(&e.to_string()), Box::new(|_| {}) as AfterStore),
+                None => return (bad_gateway("the forward was removed"), Box::new(|_| {}) as AfterStore),
+            };
+            let record = match outbound.exchange(&job).await {
+                Ok(r) => r,
+                Err(e) => return (bad_gateway(&e.to_string()), Box::new(|_| {}) as AfterStore),
+            };
+            let sent = match &record.response {
+                Some(r) => SentResponse {
+                    status: r.status,
+                    headers: r
+                        .headers
+                        .iter()
+                        .filter(|(n, _)| {
+                            let n = String::from_utf8_lossy(n);
+                            !replay::is_hop_by_hop(&n)
+                        })
+                        .map(|(n, v)| crate::model::Header::from_bytes(n, v))
+                        .collect(),
+                    body: String::from_utf8_lossy(&r.body).into_owned(),
+                },
+                None => bad_gateway(record.error.as_deref().unwrap_or("no response")),
+            };
+            let after: AfterStore = Box::new(move |capture_id| {
+                let mut record = record;
+                record.capture_id = Some(capture_id);
+                tokio::spawn(async move {
+                    if let Err(e) = outbound.log(record).await {
+                        tracing::warn!(error = %e, capture_id, "forwarding: the result could not be logged");
+                    }
+                });
+            });
+            (sent, after)
+        })
+    }
+}
+
+/// What the sender gets when the target of a forward that answers for the
+/// listener cannot be reached.
+fn bad_gateway(why: &str) -> SentResponse {
+    let body = serde_json::json!({"error": {"code": "forward_failed", "message": format!("the forward target did not answer: {why}")}})
+        .to_string();
+    SentResponse {
+        status: 502,
+        headers: vec![crate::model::Header::new("content-type", "application/json")],
+        body,
+    }
 }
 
 /// Captures in `(after, upto]` of these endpoints, in order.
@@ -197,26 +324,12 @@ async fn forward_one(outbound: &Outbound, capture_id: i64, cfg: &ForwardConfig) 
             return;
         }
     };
-    let req = ReplayRequest {
-        url: cfg.url.clone(),
-        overrides: Some(ReplayOverrides { keep_host: cfg.keep_host, ..Default::default() }),
-        options: cfg.options.clone(),
-        dry_run: false,
-    };
-    let built = match replay::build(&original, &req) {
-        Ok(b) => b,
+    let job = match forward_job(&original, cfg, Some(capture_id)) {
+        Ok(j) => j,
         Err(e) => {
             tracing::warn!(error = %e, capture_id, "forwarding: the request cannot be built");
             return;
         }
-    };
-    let job = Job {
-        built,
-        options: cfg.options.clone(),
-        dry_run: false,
-        kind: SendKind::Forward,
-        capture_id: Some(capture_id),
-        batch_id: None,
     };
     if let Err(e) = outbound.run(job).await {
         tracing::warn!(error = %e, capture_id, "forwarding: the result could not be logged");

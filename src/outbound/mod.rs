@@ -94,6 +94,8 @@ struct Inner {
     bulk: tokio::sync::Mutex<std::collections::HashMap<i64, bulk::Running>>,
     /// The engine's shutdown: bulk replays stop with it (and resume later).
     shutdown: tokio_util::sync::CancellationToken,
+    /// Forwards that answer the sender with the target's response, by endpoint.
+    answering: std::sync::RwLock<std::collections::HashMap<i64, forward::ForwardConfig>>,
 }
 
 impl Outbound {
@@ -106,6 +108,7 @@ impl Outbound {
                 events,
                 bulk: Default::default(),
                 shutdown,
+                answering: Default::default(),
             }),
         }
     }
@@ -122,10 +125,17 @@ impl Outbound {
         if job.dry_run {
             return Ok(record.to_stored(None, true));
         }
-        let stored = record.clone();
-        let id = self.inner.store.write(move |c, _| log::insert(c, &stored)).await?;
-        self.inner.events.publish(Event::SendCreated(record.summary(id)));
-        Ok(record.to_stored(Some(id), false))
+        let stored = record.to_stored(None, false);
+        let id = self.log(record).await?;
+        Ok(StoredSend { id: Some(id), ..stored })
+    }
+
+    /// Write a record to the execution log and announce it; its id.
+    pub async fn log(&self, record: Record) -> Result<i64, OutboundError> {
+        let summary_of = record.clone();
+        let id = self.inner.store.write(move |c, _| log::insert(c, &record)).await?;
+        self.inner.events.publish(Event::SendCreated(summary_of.summary(id)));
+        Ok(id)
     }
 
     /// Run `job` without logging it.

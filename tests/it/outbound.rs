@@ -1101,3 +1101,70 @@ async fn environments_steps_saved_requests_and_presets() {
     );
     assert_eq!(wire.header("user-agent").as_deref(), Some("axios/1.13.2"));
 }
+
+// Multi-threaded: the raw request below blocks while the sink answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forward_can_answer_the_sender_with_the_targets_response() {
+    let hb = Hookbench::start().await;
+    let (endpoint, url) = hb.create_endpoint("Proxied").await;
+    let sink = Sink::start(|req, _| {
+        response(201, &[("X-Target", "yes")], format!("made {}", req.body.len()).as_bytes())
+    })
+    .await;
+    let path = format!("/endpoints/{endpoint}/forward");
+    let (status, cfg) = hb
+        .call(
+            Method::PUT,
+            &path,
+            Some(json!({"url": format!("{}/api", sink.url), "answer_with_target": true})),
+        )
+        .await;
+    assert_eq!((status, cfg["answer_with_target"].as_bool()), (StatusCode::OK, Some(true)));
+
+    let raw = format!(
+        "POST {}/x?q=1 HTTP/1.1\r\nHost: {}\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody",
+        slug_path(&url),
+        hb.capture_addr
+    );
+    let resp = hb.raw(raw.as_bytes());
+    assert_eq!(
+        (resp.status, &resp.body[..]),
+        (201, &b"made 4"[..]),
+        "{}",
+        String::from_utf8_lossy(&resp.raw)
+    );
+    assert_eq!(resp.header("x-target"), Some("yes"));
+    let id = resp.capture_id();
+    assert_eq!(sink.received()[0].target, "/api?q=1");
+    let capture = hb.get_capture(id).await;
+    assert_eq!(
+        (capture["response"]["status"].as_u64(), capture["response"]["body"].as_str()),
+        (Some(201), Some("made 4"))
+    );
+    let forwarded = wait_for_forward(&hb, id).await;
+    assert_eq!(forwarded["status"], 201);
+    assert_eq!(sink.received().len(), 1, "answered once, forwarded once");
+
+    // The target is gone: the sender gets 502 and the capture is kept.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    hb.call(
+        Method::PUT,
+        &path,
+        Some(json!({"url": format!("http://{closed}/"), "answer_with_target": true})),
+    )
+    .await;
+    let resp = hb.raw(raw.as_bytes());
+    assert_eq!(resp.status, 502);
+    assert!(String::from_utf8_lossy(&resp.body).contains("forward_failed"));
+    let id = resp.capture_id();
+    assert_eq!(hb.get_capture(id).await["response"]["status"], 502);
+    let failed = wait_for_forward(&hb, id).await;
+    assert!(failed["error"].as_str().unwrap().starts_with("cannot connect"), "{failed}");
+
+    // Back to answering at once.
+    hb.call(Method::DELETE, &path, None).await;
+    assert_eq!(hb.raw(raw.as_bytes()).status, 200);
+}

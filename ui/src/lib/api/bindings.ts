@@ -717,7 +717,13 @@ enabled?: boolean,
 /**
  * Send the captured `Host` header instead of the target's.
  */
-keep_host?: boolean, options?: SendOptions, };
+keep_host?: boolean, options?: SendOptions, 
+/**
+ * Answer the sender with the target's response (the listener waits for
+ * it; when the target cannot be reached the sender gets 502). Off: the
+ * sender gets the listener's own answer at once and the forward follows.
+ */
+answer_with_target?: boolean, };
 
 export type Variable = { name: string, 
 /**
