@@ -95,6 +95,9 @@ struct ListenArgs {
     /// Send the captured Host header instead of the target's.
     #[arg(long)]
     keep_host: bool,
+    /// Answer each sender with the target's response (else the listener answers at once).
+    #[arg(long)]
+    answer_with_target: bool,
     /// The data directory of the app or `serve` to go through (default: the platform's).
     #[arg(long, env = "HOOKBENCH_DATA_DIR")]
     data_dir: Option<std::path::PathBuf>,
@@ -484,7 +487,7 @@ async fn listen(a: ListenArgs) -> Result<()> {
         let forward_path = format!("/api/v1/endpoints/{endpoint_id}/forward");
         let previous = remote.call("GET", &forward_path, None).await.ok();
         let cfg = json!({"url": a.forward_to, "enabled": true, "keep_host": a.keep_host,
-                         "options": {"verify_tls": !a.insecure}});
+                         "answer_with_target": a.answer_with_target, "options": {"verify_tls": !a.insecure}});
         remote.call("PUT", &forward_path, Some(&cfg)).await?;
         let is_default = endpoint["is_default"].as_bool().unwrap_or(false);
         println!("Forwarding captures of {:?} to {}", endpoint["name"].as_str().unwrap_or(""), a.forward_to);

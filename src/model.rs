@@ -86,6 +86,9 @@ pub struct Endpoint {
     /// `received_at` of the newest capture, if any.
     #[ts(type = "number | null")]
     pub last_capture_at: Option<i64>,
+    /// Where its captures are also sent (`PUT /api/v1/endpoints/{id}/forward`), if anywhere.
+    #[serde(default)]
+    pub forward: Option<crate::outbound::forward::ForwardConfig>,
 }
 
 /// Where the header list of a capture came from.

@@ -250,7 +250,8 @@ pub fn index_captures(
 
 const ENDPOINT_COLS: &str = "e.id, e.name, e.slug, e.is_default, e.created_at, e.updated_at,
     (SELECT count(*) FROM captures c WHERE c.endpoint_id = e.id),
-    (SELECT max(received_at) FROM captures c WHERE c.endpoint_id = e.id)";
+    (SELECT max(received_at) FROM captures c WHERE c.endpoint_id = e.id),
+    (SELECT f.config FROM endpoint_forwards f WHERE f.endpoint_id = e.id)";
 
 fn endpoint_row(r: &Row) -> rusqlite::Result<Endpoint> {
     Ok(Endpoint {
@@ -263,6 +264,7 @@ fn endpoint_row(r: &Row) -> rusqlite::Result<Endpoint> {
         updated_at: r.get(5)?,
         capture_count: r.get(6)?,
         last_capture_at: r.get(7)?,
+        forward: r.get::<_, Option<String>>(8)?.and_then(|t| serde_json::from_str(&t).ok()),
     })
 }
 

@@ -19,7 +19,11 @@ created_at: number, updated_at: number, capture_count: number,
 /**
  * `received_at` of the newest capture, if any.
  */
-last_capture_at: number | null, };
+last_capture_at: number | null, 
+/**
+ * Where its captures are also sent (`PUT /api/v1/endpoints/{id}/forward`), if anywhere.
+ */
+forward: ForwardConfig | null, };
 
 export type EndpointList = { items: Array<Endpoint>, };
 
