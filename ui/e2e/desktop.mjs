@@ -26,7 +26,7 @@
 //      payload flagged, two deliveries with one webhook-id grouped (desktop-issue4.png)
 //   1c. Outbound: the Send view builds a request with a merge tag from the open
 //      capture, dry-runs and sends it to a local server, the History shows it
-//      (desktop-send.png); a bulk replay of two captures finishes 2/2 (desktop-bulk.png)
+//      (desktop-send.png); a bulk replay of 1,000 captures finishes 1000/1000 (desktop-bulk.png)
 //   2. Settings: a fresh port and the Dark theme (desktop-settings.png), Save:
 //      the listener moved (API, top bar), the old port refuses, a request to the
 //      new one shows live, preferences.json keeps capture_addr and theme; RSS printed
@@ -948,23 +948,42 @@ async function main() {
       const sendShot = path.join(SHOTS, 'desktop-send.png');
       log(`send: dry run rendered, sent, in the History; screenshot ${path.relative(process.cwd(), sendShot)} (${await screenshot(sendShot)} bytes)`);
 
-      // A bulk replay of the endpoint's two OrderPaid deliveries.
+      // A bulk replay of 1,000 captures: the endpoint's two OrderPaid deliveries and 998 more.
+      const base = endpoint.url.replace(/\/+$/, '');
+      for (let start = 0; start < 998; start += 50) {
+        await Promise.all(
+          Array.from({ length: Math.min(50, 998 - start) }, async (_, k) => {
+            const r = await fetch(`${base}/bulk/${start + k}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ type: 'OrderPaid', n: start + k }),
+              signal: AbortSignal.timeout(10_000),
+            });
+            await r.arrayBuffer();
+            assert(r.status < 400, `capture ${start + k}: HTTP ${r.status}`);
+          }),
+        );
+      }
       await clickCss('[data-testid="mode-captures"]', 'Captures');
       const box = await waitShown('search');
       await wd('POST', sess(`/element/${box}/clear`), {});
       await wd('POST', sess(`/element/${box}/value`), { text: 'body.type:OrderPaid\uE007' });
-      await waitFor('2 rows', 10_000, async () => (await exec('return document.querySelectorAll(\'[data-testid="capture-row"]\').length')) === 2);
+      await waitFor('the matching rows', 10_000, async () => (await exec('return document.querySelectorAll(\'[data-testid="capture-row"]\').length')) > 2);
       await clickCss('[data-testid="bulk-replay-open"]', 'Replay all matching…');
       await waitShown('bulk-dialog');
       await typeInto(await byTestid('bulk-url'), `${sinkUrl}/bulk-desk`);
+      await exec(
+        'const el = document.querySelector(\'[data-testid="bulk-rate-on"]\'); if (el && el.checked) el.click(); return !!el',
+      );
       await clickCss('[data-testid="bulk-start"]', 'Start replay');
       await waitShown('bulk-progress');
-      await waitFor('the bulk replay finished', 20_000, async () => String(await textOf('[data-testid="bulk-status"]')).trim() === 'finished');
-      eq(String(await textOf('[data-testid="bulk-done"]')).replace(/\s/g, ''), '2/2', 'done of total');
-      eq(String(await textOf('[data-testid="bulk-ok"]')).replace(/\D/g, ''), '2', 'ok');
-      eq(got.filter((r) => r.url === '/bulk-desk').length, 2, 'the sink got both');
+      await waitFor('the bulk replay finished', 60_000, async () => String(await textOf('[data-testid="bulk-status"]')).trim() === 'finished');
+      eq(String(await textOf('[data-testid="bulk-done"]')).replace(/\s/g, ''), '1000/1000', 'done of total');
+      eq(String(await textOf('[data-testid="bulk-ok"]')).replace(/\D/g, ''), '1000', 'ok');
+      eq(got.filter((r) => r.url === '/bulk-desk').length, 1000, 'the sink got all 1,000');
+      eq(new Set(got.filter((r) => r.url === '/bulk-desk').map((r) => r.body)).size, 999, 'each capture once (the two deliveries are alike)');
       const bulkShot = path.join(SHOTS, 'desktop-bulk.png');
-      log(`bulk replay: 2/2 ok; screenshot ${path.relative(process.cwd(), bulkShot)} (${await screenshot(bulkShot)} bytes)`);
+      log(`bulk replay: 1000/1000 ok; screenshot ${path.relative(process.cwd(), bulkShot)} (${await screenshot(bulkShot)} bytes)`);
       await clickCss('[data-testid="bulk-close"]', 'Close');
       await wd('POST', sess(`/element/${box}/clear`), {});
       await wd('POST', sess(`/element/${box}/value`), { text: '\uE00C' });
