@@ -720,8 +720,7 @@ async fn wait_for_forward(hb: &Hookbench, capture: i64) -> Value {
     }
 }
 
-// Multi-threaded: the test blocks on the child's output while the sink answers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn hookbench_listen_streams_captures_and_forward_results() {
     use std::io::BufRead;
     let hb = Hookbench::start().await;
@@ -735,7 +734,9 @@ async fn hookbench_listen_streams_captures_and_forward_results() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    // The child's lines arrive on a channel read without blocking a runtime
+    // thread (the sink answering the forwards runs on this runtime).
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let stdout = child.stdout.take().unwrap();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -743,27 +744,33 @@ async fn hookbench_listen_streams_captures_and_forward_results() {
         }
     });
     let mut seen = Vec::new();
-    let wait_line = |want: &str, seen: &mut Vec<String>| loop {
-        match rx.recv_timeout(std::time::Duration::from_secs(20)) {
-            Ok(line) => {
-                seen.push(line.clone());
-                if line.contains(want) {
-                    return line;
+    async fn wait_line(
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+        want: &str,
+        seen: &mut Vec<String>,
+    ) -> String {
+        loop {
+            match tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv()).await {
+                Ok(Some(line)) => {
+                    seen.push(line.clone());
+                    if line.contains(want) {
+                        return line;
+                    }
                 }
+                _ => panic!("no line with {want:?}; got {seen:?}"),
             }
-            Err(_) => panic!("no line with {want:?}; got {seen:?}"),
         }
-    };
-    wait_line("Ready.", &mut seen);
+    }
+    wait_line(&mut rx, "Ready.", &mut seen).await;
     let default = hb.default_endpoint_id().await;
     assert_eq!(
         hb.get_json(&format!("/endpoints/{default}/forward")).await["url"],
         format!("{}/webhook", sink.url)
     );
     let id = send_json(&hb, "/stripe/events", json!({"type": "charge.succeeded"}));
-    let line = wait_line("-->", &mut seen);
+    let line = wait_line(&mut rx, "-->", &mut seen).await;
     assert!(line.contains("POST /stripe/events") && line.contains(&format!("capture {id}")), "{line}");
-    let line = wait_line("<--", &mut seen);
+    let line = wait_line(&mut rx, "<--", &mut seen).await;
     assert!(line.starts_with("<-- 200") && line.contains(&format!("(capture {id})")), "{line}");
     assert_eq!(sink.received()[0].target, "/webhook");
 
@@ -1102,9 +1109,13 @@ async fn environments_steps_saved_requests_and_presets() {
     assert_eq!(wire.header("user-agent").as_deref(), Some("axios/1.13.2"));
 }
 
-// Multi-threaded: the raw request below blocks while the sink answers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn a_forward_can_answer_the_sender_with_the_targets_response() {
+    // The sender waits for the sink, which answers on this runtime: send off it.
+    async fn raw(hb: &Hookbench, bytes: &[u8]) -> crate::common::RawResponse {
+        let (addr, bytes) = (hb.capture_addr, bytes.to_vec());
+        tokio::task::spawn_blocking(move || crate::common::raw_request(addr, &bytes)).await.unwrap()
+    }
     let hb = Hookbench::start().await;
     let (endpoint, url) = hb.create_endpoint("Proxied").await;
     let sink = Sink::start(|req, _| {
@@ -1121,12 +1132,12 @@ async fn a_forward_can_answer_the_sender_with_the_targets_response() {
         .await;
     assert_eq!((status, cfg["answer_with_target"].as_bool()), (StatusCode::OK, Some(true)));
 
-    let raw = format!(
+    let request = format!(
         "POST {}/x?q=1 HTTP/1.1\r\nHost: {}\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody",
         slug_path(&url),
         hb.capture_addr
     );
-    let resp = hb.raw(raw.as_bytes());
+    let resp = raw(&hb, request.as_bytes()).await;
     assert_eq!(
         (resp.status, &resp.body[..]),
         (201, &b"made 4"[..]),
@@ -1156,7 +1167,7 @@ async fn a_forward_can_answer_the_sender_with_the_targets_response() {
         Some(json!({"url": format!("http://{closed}/"), "answer_with_target": true})),
     )
     .await;
-    let resp = hb.raw(raw.as_bytes());
+    let resp = raw(&hb, request.as_bytes()).await;
     assert_eq!(resp.status, 502);
     assert!(String::from_utf8_lossy(&resp.body).contains("forward_failed"));
     let id = resp.capture_id();
@@ -1166,5 +1177,5 @@ async fn a_forward_can_answer_the_sender_with_the_targets_response() {
 
     // Back to answering at once.
     hb.call(Method::DELETE, &path, None).await;
-    assert_eq!(hb.raw(raw.as_bytes()).status, 200);
+    assert_eq!(raw(&hb, request.as_bytes()).await.status, 200);
 }
