@@ -97,6 +97,7 @@ describe('URLs', () => {
     slug: 'abc',
     url: 'http://127.0.0.1:8787/h/abc',
     is_default: false,
+    forward: null,
     created_at: 0,
     updated_at: 0,
     capture_count: 0,

@@ -21,6 +21,7 @@ export function endpoint(id: number, name: string, port = 8787, over: Partial<En
     updated_at: id,
     capture_count: 0,
     last_capture_at: null,
+    forward: null,
     ...over,
   };
 }

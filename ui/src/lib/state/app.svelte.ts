@@ -125,7 +125,14 @@ export class AppState {
     this.history = new HistoryState(api);
     this.replay = new ReplayState(api);
     this.bulk = new BulkState(api);
-    this.forward = new ForwardState(api);
+    this.forward = new ForwardState(
+      api,
+      () => this.endpoints.items,
+      (id, forward) => {
+        const e = this.endpoints.items.find((x) => x.id === id);
+        if (e) this.endpoints.upsert({ ...e, forward });
+      },
+    );
     this.forwardResults = new ForwardResultsState(api);
     this.curl = new CurlExportState(api);
   }
@@ -149,7 +156,6 @@ export class AppState {
       items.find((e) => e.id === this.info?.default_endpoint_id) ??
       items[0];
     this.connect();
-    void this.forward.loadAll(items.map((e) => e.id));
     void this.bulk.load();
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = setInterval(() => (this.now = Date.now()), 5000);
@@ -199,10 +205,7 @@ export class AppState {
         this.captures.onDeleted(id);
         this.inspector.onDeleted(id);
       },
-      'endpoint.created': (e) => {
-        this.endpoints.upsert(e);
-        void this.forward.loadAll([e.id]);
-      },
+      'endpoint.created': (e) => this.endpoints.upsert(e),
       'endpoint.updated': (e) => this.endpoints.upsert(e),
       'endpoint.deleted': ({ id }) => this.onEndpointGone(id),
       'listener.changed': (s) => this.onListenerChanged(s),
@@ -606,7 +609,6 @@ export class AppState {
 
   private onEndpointGone(id: number): void {
     this.endpoints.removeLocal(id);
-    this.forward.onEndpointGone(id);
     if (this.endpoints.selectedId === id) {
       const fallback = this.endpoints.items.find((e) => e.is_default) ?? this.endpoints.items[0];
       this.inspector.close();

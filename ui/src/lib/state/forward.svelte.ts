@@ -4,13 +4,15 @@
 // sets it, and the forward answers of the capture open in the inspector.
 
 import { ApiError, type ApiClient } from '../api/client';
-import type { ForwardBody, ForwardConfig, SendSummary, StoredSend } from '../api/types';
+import type { Endpoint, ForwardBody, ForwardConfig, SendSummary, StoredSend } from '../api/types';
 
 export interface ForwardForm {
   url: string;
   enabled: boolean;
   keepHost: boolean;
   verifyTls: boolean;
+  /** The sender gets the target's answer (the listener waits for it). */
+  answerWithTarget: boolean;
   /** Seconds. */
   timeoutS: number;
 }
@@ -22,6 +24,7 @@ export function forwardFormOf(cfg: ForwardConfig | null): ForwardForm {
     enabled: cfg?.enabled ?? true,
     keepHost: cfg?.keep_host ?? false,
     verifyTls: cfg?.options?.verify_tls ?? true,
+    answerWithTarget: cfg?.answer_with_target ?? false,
     timeoutS: Number.isFinite(ms) && ms > 0 ? ms / 1000 : 30,
   };
 }
@@ -38,7 +41,7 @@ export function forwardFormError(f: ForwardForm): string | null {
 /** The body of `PUT /api/v1/endpoints/{id}/forward`. */
 export function forwardBodyOf(f: ForwardForm, keep: ForwardConfig | null = null): ForwardBody {
   const options = { ...(keep?.options ?? {}), timeout_ms: Math.max(1, Math.round(f.timeoutS * 1000)), verify_tls: f.verifyTls };
-  return { url: f.url.trim(), enabled: f.enabled, keep_host: f.keepHost, options };
+  return { url: f.url.trim(), enabled: f.enabled, keep_host: f.keepHost, answer_with_target: f.answerWithTarget, options };
 }
 
 /** The forward is saved and on. */
@@ -50,37 +53,24 @@ function message(e: unknown): string {
   return e instanceof Error && e.message ? e.message : String(e);
 }
 
-/** The forwards of the endpoints, and the forward dialog. */
+/** The forwards of the endpoints (each endpoint carries its own), and the forward dialog. */
 export class ForwardState {
-  /** By endpoint id: its forward, or null (none). Missing: not asked yet. */
-  configs = $state.raw<Record<number, ForwardConfig | null>>({});
-
   /** The dialog is open for this endpoint. */
   editing = $state<number | null>(null);
   form = $state<ForwardForm>(forwardFormOf(null));
   error = $state<string | null>(null);
   busy = $state(false);
 
-  constructor(private readonly api: ApiClient) {}
-
-  /** Asks for the forwards of these endpoints (those that fail stay unknown). */
-  async loadAll(endpointIds: number[]): Promise<void> {
-    const got = await Promise.all(
-      endpointIds.map(async (id) => {
-        try {
-          return [id, await this.api.getForward(id)] as const;
-        } catch {
-          return null;
-        }
-      }),
-    );
-    const next = { ...this.configs };
-    for (const g of got) if (g) next[g[0]] = g[1];
-    this.configs = next;
-  }
+  constructor(
+    private readonly api: ApiClient,
+    /** The endpoints as listed (their `forward`). */
+    private readonly endpoints: () => Endpoint[] = () => [],
+    /** Keeps an endpoint's new forward in the list. */
+    private readonly setForward: (endpointId: number, cfg: ForwardConfig | null) => void = () => {},
+  ) {}
 
   of(endpointId: number): ForwardConfig | null {
-    return this.configs[endpointId] ?? null;
+    return this.endpoints().find((e) => e.id === endpointId)?.forward ?? null;
   }
 
   open(endpointId: number): void {
@@ -107,7 +97,7 @@ export class ForwardState {
     this.error = null;
     try {
       const cfg = await this.api.putForward(id, forwardBodyOf(this.form, this.of(id)));
-      this.configs = { ...this.configs, [id]: cfg };
+      this.setForward(id, cfg);
       this.editing = null;
       return true;
     } catch (e) {
@@ -127,13 +117,13 @@ export class ForwardState {
     this.error = null;
     try {
       await this.api.deleteForward(id);
-      this.configs = { ...this.configs, [id]: null };
+      this.setForward(id, null);
       this.editing = null;
       return true;
     } catch (e) {
       if (e instanceof ApiError && e.isUnauthorized) throw e;
       if (e instanceof ApiError && e.status === 404) {
-        this.configs = { ...this.configs, [id]: null };
+        this.setForward(id, null);
         this.editing = null;
         return true;
       }
@@ -142,13 +132,6 @@ export class ForwardState {
     } finally {
       this.busy = false;
     }
-  }
-
-  onEndpointGone(id: number): void {
-    if (!(id in this.configs)) return;
-    const next = { ...this.configs };
-    delete next[id];
-    this.configs = next;
   }
 }
 

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../api/client';
-import type { SendSummary, StoredSend } from '../api/types';
-import { FakeEngine } from '../../test/fakeEngine';
+import type { Endpoint, SendSummary, StoredSend } from '../api/types';
+import { FakeEngine, endpoint } from '../../test/fakeEngine';
 import { ForwardResultsState, ForwardState, forwardBodyOf, forwardFormError, forwardFormOf, isForwarding } from './forward.svelte';
 
 describe('forward form', () => {
   it('round-trips a config and checks the URL', () => {
     const f = forwardFormOf({ url: 'http://localhost:3000/h', enabled: false, keep_host: true, options: { timeout_ms: 5000, verify_tls: false } });
-    expect(f).toEqual({ url: 'http://localhost:3000/h', enabled: false, keepHost: true, verifyTls: false, timeoutS: 5 });
+    expect(f).toEqual({ url: 'http://localhost:3000/h', enabled: false, keepHost: true, verifyTls: false, answerWithTarget: false, timeoutS: 5 });
     expect(forwardBodyOf(f)).toEqual({
       url: 'http://localhost:3000/h',
       enabled: false,
       keep_host: true,
+      answer_with_target: false,
       options: { timeout_ms: 5000, verify_tls: false },
     });
     expect(forwardFormOf(null)).toMatchObject({ url: '', enabled: true, verifyTls: true, timeoutS: 30 });
@@ -24,28 +25,40 @@ describe('forward form', () => {
 });
 
 describe('ForwardState', () => {
-  it('loads each endpoint forward (404: none), saves and removes', async () => {
+  it("reads each endpoint's forward from the list (no request per endpoint), saves and removes", async () => {
     const engine = new FakeEngine();
     engine.overrides.push((c) => {
-      if (c.method === 'GET' && c.path === '/endpoints/2/forward') return { status: 200, body: { url: 'http://a/', enabled: true } };
       if (c.method === 'PUT' && c.path === '/endpoints/3/forward') return { status: 200, body: c.body };
       if (c.method === 'DELETE' && c.path === '/endpoints/2/forward') return { status: 204 };
       return undefined;
     });
-    const f = new ForwardState(new ApiClient('', engine.fetch));
-    await f.loadAll([1, 2]);
+    let endpoints: Endpoint[] = [endpoint(1, 'Default'), endpoint(2, 'Stripe', 8787, { forward: { url: 'http://a/', enabled: true, answer_with_target: true } }), endpoint(3, 'GitHub')];
+    const f = new ForwardState(
+      new ApiClient('', engine.fetch),
+      () => endpoints,
+      (id, forward) => (endpoints = endpoints.map((e) => (e.id === id ? { ...e, forward } : e))),
+    );
     expect(f.of(1)).toBeNull();
     expect(f.of(2)?.url).toBe('http://a/');
+    expect(engine.calls.filter((c) => c.path.endsWith('/forward'))).toEqual([]);
     f.open(3);
     expect(await f.save()).toBe(false);
     expect(f.error).toMatch(/URL/);
     f.form.url = 'http://localhost:3000/x';
+    f.form.answerWithTarget = true;
     expect(await f.save()).toBe(true);
-    expect(engine.made('PUT', '/endpoints/3/forward')[0]?.body).toMatchObject({ url: 'http://localhost:3000/x', enabled: true, keep_host: false });
+    expect(engine.made('PUT', '/endpoints/3/forward')[0]?.body).toMatchObject({
+      url: 'http://localhost:3000/x',
+      enabled: true,
+      keep_host: false,
+      answer_with_target: true,
+    });
     expect(f.of(3)?.url).toBe('http://localhost:3000/x');
+    expect(endpoints[2]?.forward?.answer_with_target).toBe(true);
     expect(f.editing).toBeNull();
     f.open(2);
     expect(f.form.url).toBe('http://a/');
+    expect(f.form.answerWithTarget).toBe(true);
     expect(await f.remove()).toBe(true);
     expect(f.of(2)).toBeNull();
   });
