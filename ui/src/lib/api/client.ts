@@ -19,12 +19,17 @@ import type {
   DiffResult,
   Endpoint,
   EndpointList,
+  Environment,
+  EnvironmentInput,
+  EnvironmentList,
   EventIdConfig,
   EventIdSource,
+  ExportQuery,
   FieldDiagnostic,
   FieldTable,
   ForwardBody,
   ForwardConfig,
+  ImportResult,
   Info,
   ListenerChange,
   ListenerStatus,
@@ -34,13 +39,20 @@ import type {
   MappingReference,
   MergeTags,
   NewSavedFilter,
+  Preset,
+  PresetList,
   RenderRequest,
   Rendered,
   ReplayBody,
   SavedFilter,
+  SavedRequest,
+  SavedRequestList,
   SendBody,
   SendPage,
   SendQuery,
+  SendRequest,
+  Step,
+  StepList,
   StoredSend,
   TemplateContext,
 } from './types';
@@ -414,16 +426,6 @@ export class ApiClient {
 
   // ---- forward-to -------------------------------------------------------------
 
-  /** The endpoint's forward; null when it has none. */
-  async getForward(endpointId: number, signal?: AbortSignal): Promise<ForwardConfig | null> {
-    try {
-      return await this.json<ForwardConfig>('GET', `/endpoints/${endpointId}/forward`, undefined, signal);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404 && e.code === 'not_found') return null;
-      throw e;
-    }
-  }
-
   /** Saves the endpoint's forward: captures from now on are also sent there. */
   putForward(endpointId: number, cfg: ForwardBody): Promise<ForwardConfig> {
     return this.json('PUT', `/endpoints/${endpointId}/forward`, cfg);
@@ -455,9 +457,134 @@ export class ApiClient {
     return this.json('POST', `/requests/curl${qs({ reveal: reveal ? 'true' : undefined })}`, req);
   }
 
+  // ---- environments, steps, saved requests, presets ---------------------------
+
+  /** Every environment (secret values read as ••••••). */
+  async listEnvironments(signal?: AbortSignal): Promise<Environment[]> {
+    return (await this.json<EnvironmentList>('GET', '/environments', undefined, signal)).items;
+  }
+
+  createEnvironment(input: EnvironmentInput): Promise<Environment> {
+    return this.json('POST', '/environments', input);
+  }
+
+  /** Replaces an environment; a secret sent back as •••••• keeps its value. */
+  updateEnvironment(id: number, input: EnvironmentInput): Promise<Environment> {
+    return this.json('PUT', `/environments/${id}`, input);
+  }
+
+  deleteEnvironment(id: number): Promise<void> {
+    return this.empty('DELETE', `/environments/${id}`);
+  }
+
+  /** Keeps logged request `sendId`'s response as `{{steps.<name>.response.*}}`. */
+  saveStep(sendId: number, name: string): Promise<Step> {
+    return this.json('POST', `/requests/${sendId}/step`, { name });
+  }
+
+  async listSteps(signal?: AbortSignal): Promise<Step[]> {
+    return (await this.json<StepList>('GET', '/steps', undefined, signal)).items;
+  }
+
+  deleteStep(name: string): Promise<void> {
+    return this.empty('DELETE', `/steps/${encodeURIComponent(name)}`);
+  }
+
+  async listSavedRequests(signal?: AbortSignal): Promise<SavedRequest[]> {
+    return (await this.json<SavedRequestList>('GET', '/saved-requests', undefined, signal)).items;
+  }
+
+  createSavedRequest(name: string, request: SendRequest | SendBody): Promise<SavedRequest> {
+    return this.json('POST', '/saved-requests', { name, request });
+  }
+
+  updateSavedRequest(id: number, name: string, request: SendRequest | SendBody): Promise<SavedRequest> {
+    return this.json('PUT', `/saved-requests/${id}`, { name, request });
+  }
+
+  deleteSavedRequest(id: number): Promise<void> {
+    return this.empty('DELETE', `/saved-requests/${id}`);
+  }
+
+  /** Requests to start from (HighLevel's Webhook actions and trigger…). */
+  async listPresets(signal?: AbortSignal): Promise<Preset[]> {
+    return (await this.json<PresetList>('GET', '/presets', undefined, signal)).items;
+  }
+
+  // ---- export, HAR import ----------------------------------------------------------
+
+  /** Link of an export (`GET /export`): the file, with Content-Disposition. */
+  exportUrl(q: ExportQuery): string {
+    return this.url(`/export${exportParams(q)}`);
+  }
+
+  /** Fetches an export: the file's bytes and the name the engine gives it. */
+  async exportFile(q: ExportQuery, signal?: AbortSignal): Promise<{ blob: Blob; filename: string }> {
+    const res = await this.send('GET', `/export${exportParams(q)}`, undefined, signal);
+    const blob = await res.blob();
+    const fallback = `hookbench-${q.what ?? 'captures'}.${q.format === 'ndjson' ? 'ndjson' : q.format === 'json' ? 'json' : 'har'}`;
+    return { blob, filename: filenameOf(res.headers.get('Content-Disposition')) ?? fallback };
+  }
+
+  /** Each request of a HAR file (its text) becomes a capture of endpoint `endpointId`. */
+  async importHar(endpointId: number, har: string): Promise<ImportResult> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.url(`/import/har${qs({ endpoint: endpointId })}`), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: har,
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'Cannot reach Hookbench. Is it still running?');
+    }
+    if (!res.ok) throw await errorFromResponse(res);
+    try {
+      return JSON.parse(await res.text()) as ImportResult;
+    } catch {
+      throw new ApiError(res.status, 'bad_response', 'The engine sent an answer that is not JSON (POST /import/har)');
+    }
+  }
+
   eventsUrl(): string {
     return this.url('/events');
   }
+}
+
+/** The query of `GET /export`. */
+function exportParams(q: ExportQuery): string {
+  return qs({
+    what: q.what,
+    format: q.format,
+    endpoint: q.endpoint,
+    q: q.q?.trim() || undefined,
+    ids: q.ids?.length ? q.ids.join(',') : undefined,
+    kind: q.kind,
+    capture_id: q.capture_id,
+    batch_id: q.batch_id,
+    limit: q.limit,
+    redact: q.redact ? 'true' : undefined,
+    redact_paths: q.redact_paths?.length ? q.redact_paths.join(',') : undefined,
+  });
+}
+
+/** The file name of a `Content-Disposition: attachment; filename="…"` (null when none). */
+export function filenameOf(disposition: string | null): string | null {
+  if (!disposition) return null;
+  const star = /filename\*\s*=\s*(?:UTF-8'')?([^;]+)/i.exec(disposition);
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1].trim().replace(/^"|"$/g, ''));
+    } catch {
+      // Fall back to the plain name.
+    }
+  }
+  const plain = /filename\s*=\s*("([^"]*)"|[^;]+)/i.exec(disposition);
+  const name = (plain?.[2] ?? plain?.[1] ?? '').trim();
+  // Only a base name: never a path.
+  const base = name.split(/[\\/]/).pop() ?? '';
+  return base || null;
 }
 
 /** `?a=1&b=x` from the defined values ('' when none). */

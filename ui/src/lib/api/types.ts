@@ -9,6 +9,7 @@
 
 import type {
   BulkJob,
+  Format,
   BulkRequest,
   CaptureSummary,
   Endpoint,
@@ -55,6 +56,9 @@ export type {
   DiffResult,
   Endpoint,
   EndpointList,
+  Environment,
+  EnvironmentInput,
+  EnvironmentList,
   ErrorBody,
   ErrorDetail,
   Event,
@@ -66,10 +70,12 @@ export type {
   FieldStat,
   FieldTable,
   FilePart,
+  Format,
   FormField,
   ForwardConfig,
   Header,
   HeaderSource,
+  ImportResult,
   Info,
   JsonValue,
   LineOp,
@@ -94,6 +100,8 @@ export type {
   PatchEndpoint,
   Preferences,
   PreferencesPatch,
+  Preset,
+  PresetList,
   PreviewValue,
   ReceivedResponse,
   Redirect,
@@ -106,6 +114,10 @@ export type {
   Retention,
   SavedFilter,
   SavedFilterList,
+  SavedRequest,
+  SavedRequestInput,
+  SavedRequestList,
+  SaveStep,
   SendKind,
   SendOptions,
   SendPage,
@@ -116,11 +128,14 @@ export type {
   SetReference,
   Settings,
   Severity,
+  Step,
+  StepList,
   StoredSend,
   TemplateContext,
   Theme,
   Transform,
   TypeChange,
+  Variable,
   WindowGeometry,
 } from './bindings';
 
@@ -181,6 +196,30 @@ export interface SendQuery {
   /** 1 to 500. */
   limit?: number;
   cursor?: string;
+}
+
+/** Parameters of `GET /api/v1/export`. */
+export interface ExportQuery {
+  /** Default `captures`. */
+  what?: 'captures' | 'sends' | 'all';
+  /** Default `har`. */
+  format?: Format;
+  /** Captures: only this endpoint's. */
+  endpoint?: number;
+  /** Captures: a search (the list's syntax). Sends: text anywhere. */
+  q?: string;
+  /** Captures: these ids. */
+  ids?: number[];
+  /** Sends: only this kind. */
+  kind?: SendKind;
+  capture_id?: number;
+  batch_id?: number;
+  /** At most this many of each, the newest (default 1,000, at most 100,000). */
+  limit?: number;
+  /** Mask Authorization, cookies, API keys, signatures and secret-looking query parameters. */
+  redact?: boolean;
+  /** Body paths to mask (`customer.email`). */
+  redact_paths?: string[];
 }
 
 /** Server-sent events of `GET /api/v1/events`, by name, with their data. */
