@@ -14,6 +14,7 @@ import { BulkState, type BulkScope } from './bulk.svelte';
 import { CurlExportState, type CurlSource } from './curl.svelte';
 import { ForwardResultsState, ForwardState } from './forward.svelte';
 import { HistoryState, ReplayState, SendState } from './send.svelte';
+import { EnvironmentsState, LibraryState, StepsState, suggestStepName } from './library.svelte';
 
 /** What the right-hand pane shows: the open capture, a diff of two, or an endpoint's schema. */
 export type View = 'capture' | 'diff' | 'schema';
@@ -74,6 +75,9 @@ export class AppState {
   readonly forward: ForwardState;
   readonly forwardResults: ForwardResultsState;
   readonly curl: CurlExportState;
+  readonly environments: EnvironmentsState;
+  readonly steps: StepsState;
+  readonly library: LibraryState;
   readonly platform: Platform;
 
   /** The capture browser or the request builder. */
@@ -121,7 +125,14 @@ export class AppState {
     this.filters = new FiltersState(api);
     this.schema = new SchemaState(api);
     this.mapping = new MappingState(api);
-    this.send = new SendState(api, () => this.inspector.id);
+    this.environments = new EnvironmentsState(api);
+    this.steps = new StepsState(api);
+    this.library = new LibraryState(api);
+    this.send = new SendState(
+      api,
+      () => this.inspector.id,
+      () => this.environments.active?.name ?? null,
+    );
     this.history = new HistoryState(api);
     this.replay = new ReplayState(api);
     this.bulk = new BulkState(api);
@@ -401,7 +412,20 @@ export class AppState {
       void this.history.ensure();
       void this.bulk.ensure();
       void this.send.loadTags();
+      void this.loadLibrary();
     }
+  }
+
+  /** The environments, steps, saved requests and presets (the first time the Send view shows). */
+  private async loadLibrary(): Promise<void> {
+    const hadEnv = this.environments.loaded;
+    try {
+      await Promise.all([this.environments.ensure(), this.steps.ensure(), this.library.ensure()]);
+    } catch (e) {
+      this.notify(e);
+    }
+    // The active environment is known now: the context names it.
+    if (!hadEnv) void this.send.loadTags();
   }
 
   /** Fills the request builder from capture `c` and shows it. */
@@ -538,6 +562,129 @@ export class AppState {
   async showCurl(source: CurlSource): Promise<void> {
     try {
       await this.curl.open(source);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  // ---- environments, steps, saved requests, presets ---------------------------------
+
+  /** Makes environment `id` the active one (null: none). */
+  async setActiveEnvironment(id: number | null): Promise<void> {
+    try {
+      await this.environments.setActive(id);
+      void this.send.loadTags(true);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Saves the environment in the editor (`active`: and makes it the active one). */
+  async saveEnvironment(active?: boolean): Promise<void> {
+    try {
+      const env = await this.environments.save(active);
+      if (!env) return;
+      this.notify(`Environment “${env.name}” saved${env.active ? ' (active)' : ''}`, 'info');
+      void this.send.loadTags(true);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  async deleteEnvironment(id: number): Promise<void> {
+    const env = this.environments.items.find((e) => e.id === id);
+    if (!env) return;
+    const ok = await this.confirm({
+      title: `Delete the environment “${env.name}”?`,
+      text: `Its ${env.variables.length} ${env.variables.length === 1 ? 'variable goes' : 'variables go'}, secrets too. Requests that use {{env.…}} from it will find nothing.`,
+      confirmLabel: 'Delete',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await this.environments.remove(id);
+      this.notify(`Environment “${env.name}” deleted`, 'info');
+      void this.send.loadTags(true);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Opens "Save response as step…" for the result shown (a logged send with a response). */
+  openSaveStep(): void {
+    const r = this.send.result;
+    if (!r || r.id === null || r.dry_run || !r.response) return;
+    this.steps.open(r.id, suggestStepName(r));
+  }
+
+  async saveStep(): Promise<void> {
+    try {
+      const step = await this.steps.save();
+      if (!step) return;
+      this.notify(`Saved: use {{steps.${step.name}.response.body.…}} in the next request`, 'info');
+      void this.send.loadTags(true);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  async deleteStep(name: string): Promise<void> {
+    try {
+      await this.steps.remove(name);
+      void this.send.loadTags(true);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Fills the builder with saved request `id`. */
+  openSavedRequest(id: number): void {
+    const req = this.library.open(id);
+    if (!req) return;
+    this.send.load(req);
+    this.notify(`Opened “${this.library.current?.name ?? `#${id}`}”`, 'info');
+  }
+
+  /** Fills the builder with preset `id` (a new, unsaved request). */
+  openPreset(id: string): void {
+    const p = this.library.presets.find((x) => x.id === id);
+    if (!p) return;
+    this.send.load(p.request);
+    this.library.currentId = null;
+    this.notify(`The builder has the “${p.name}” preset`, 'info');
+  }
+
+  /** Save: over the saved request the builder came from, else Save as…. */
+  async saveRequest(): Promise<void> {
+    if (!this.library.current) {
+      this.library.openSaveAs('');
+      return;
+    }
+    try {
+      const s = await this.library.save(this.send.sendBody);
+      if (s) this.notify(`Saved “${s.name}”`, 'info');
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Saves the builder's request under the Save as… dialog's name. */
+  async saveRequestAs(): Promise<void> {
+    try {
+      const s = await this.library.saveAs(this.send.sendBody);
+      if (s) this.notify(`Saved “${s.name}”`, 'info');
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  async deleteSavedRequest(id: number): Promise<void> {
+    const s = this.library.saved.find((x) => x.id === id);
+    if (!s) return;
+    const ok = await this.confirm({ title: `Delete “${s.name}”?`, text: 'The saved request goes; the History keeps what was sent.', confirmLabel: 'Delete', danger: true });
+    if (!ok) return;
+    try {
+      await this.library.remove(id);
     } catch (e) {
       this.notify(e);
     }

@@ -193,22 +193,27 @@ export function envOf(rows: Row[]): Record<string, string> | undefined {
   return any ? env : undefined;
 }
 
-/** The template context of a draft; `captureId` is the capture open in the inspector. */
-export function contextOf(d: Pick<Draft, 'context' | 'env'>, captureId: number | null): TemplateContext {
+/**
+ * The template context of a draft; `captureId` is the capture open in the
+ * inspector, `environment` the environment `{{env.*}}` reads (its name; null:
+ * the engine's active one, if any). The env table's rows go over its variables.
+ */
+export function contextOf(d: Pick<Draft, 'context' | 'env'>, captureId: number | null, environment: string | null = null): TemplateContext {
   const ctx: TemplateContext = {};
   if (d.context === 'capture' && captureId !== null) ctx.capture_id = captureId;
   const env = envOf(d.env);
   if (env) ctx.env = env;
+  if (environment) ctx.environment = environment;
   return ctx;
 }
 
 /** The request the engine is asked to send (or render only, with `dryRun`). */
-export function buildSendBody(d: Draft, captureId: number | null, dryRun: boolean): SendBody {
+export function buildSendBody(d: Draft, captureId: number | null, dryRun: boolean, environment: string | null = null): SendBody {
   const req: SendBody = {
     method: d.method.trim().toUpperCase() || 'GET',
     url: d.url.trim(),
     body_type: d.bodyType,
-    ...contextOf(d, captureId),
+    ...contextOf(d, captureId, environment),
   };
   const query = pairs(d.query);
   if (query.length) req.query = query;
@@ -385,6 +390,8 @@ export class SendState {
     private readonly api: ApiClient,
     /** The capture open in the inspector (the `capture` context). */
     private readonly openCapture: () => number | null = () => null,
+    /** The environment `{{env.*}}` reads (its name), null: none. */
+    private readonly environment: () => string | null = () => null,
   ) {}
 
   /** The capture `{{inboundWebhookRequest.*}}` reads, if any. */
@@ -393,7 +400,7 @@ export class SendState {
   }
 
   get context(): TemplateContext {
-    return contextOf(this.draft, this.openCapture());
+    return contextOf(this.draft, this.openCapture(), this.environment());
   }
 
   /** A key that changes when the context does (the lint and the tags follow it). */
@@ -408,7 +415,7 @@ export class SendState {
     this.error = null;
     this.fieldErrors = [];
     try {
-      const res = await this.api.sendRequest(buildSendBody(this.draft, this.openCapture(), kind === 'dry'));
+      const res = await this.api.sendRequest(buildSendBody(this.draft, this.openCapture(), kind === 'dry', this.environment()));
       this.result = res;
       return res;
     } catch (e) {
@@ -492,7 +499,17 @@ export class SendState {
 
   /** The request the builder would send, for `POST /requests/curl`. */
   get sendBody(): SendBody {
-    return buildSendBody(this.draft, this.openCapture(), false);
+    return buildSendBody(this.draft, this.openCapture(), false, this.environment());
+  }
+
+  /** Fills the builder with `req` (a saved request or a preset); the context and env table stay. */
+  load(req: SendRequest): void {
+    const keep = $state.snapshot(this.draft) as Draft;
+    this.draft = draftFromSendRequest(req, keep);
+    this.importWarnings = [];
+    this.result = null;
+    this.error = null;
+    this.fieldErrors = [];
   }
 
   reset(): void {
