@@ -15,6 +15,23 @@ export interface Platform {
   updatePreferences(patch: PreferencesPatch): Promise<Preferences>;
   /** Copies `text`; false when nothing was copied. */
   copyText(text: string): Promise<boolean>;
+  /**
+   * Saves a file the engine made (an export): `file` is what was fetched,
+   * `url` the engine's link to the same file. Says where it went.
+   */
+  saveFile(file: { blob: Blob; filename: string }, url: string): Promise<string>;
+}
+
+/** Clicks a temporary `<a download>` (the page's own way of saving a file). */
+function clickDownload(href: string, filename: string): void {
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = filename;
+  a.rel = 'noopener';
+  a.style.display = 'none';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
 }
 
 export const DEFAULT_PREFERENCES: Preferences = {
@@ -99,6 +116,18 @@ export class BrowserPlatform implements Platform {
   copyText(text: string): Promise<boolean> {
     return this.copy(text);
   }
+
+  /** The fetched Blob through `<a download>`: the browser saves it (its downloads folder, or asks). */
+  async saveFile(file: { blob: Blob; filename: string }): Promise<string> {
+    const href = URL.createObjectURL(file.blob);
+    try {
+      clickDownload(href, file.filename);
+    } finally {
+      // The download has its own reference by now; give it a moment anyway.
+      setTimeout(() => URL.revokeObjectURL(href), 10_000);
+    }
+    return `Downloaded ${file.filename}`;
+  }
 }
 
 export type Invoke = (cmd: string, args?: Record<string, unknown>) => Promise<unknown>;
@@ -163,6 +192,16 @@ export class DesktopPlatform implements Platform {
       // The shell could not reach the clipboard: try the web's way.
       return copyToClipboard(text);
     }
+  }
+
+  /**
+   * The shell saves downloads of the engine's own URLs to the Downloads folder
+   * (and notifies when done); it has no save dialog. So the engine's link is
+   * followed rather than the fetched Blob.
+   */
+  async saveFile(file: { blob: Blob; filename: string }, url: string): Promise<string> {
+    clickDownload(url, file.filename);
+    return `Saving ${file.filename} to your Downloads folder`;
   }
 }
 

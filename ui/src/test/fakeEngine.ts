@@ -176,6 +176,13 @@ export class FakePlatform implements Platform {
     this.copied.push(text);
     return true;
   }
+
+  saved: { filename: string; url: string; text: string }[] = [];
+
+  async saveFile(file: { blob: Blob; filename: string }, url: string): Promise<string> {
+    this.saved.push({ filename: file.filename, url, text: await file.blob.text() });
+    return `Downloaded ${file.filename}`;
+  }
 }
 
 export interface Rendered {

@@ -15,6 +15,7 @@ import { CurlExportState, type CurlSource } from './curl.svelte';
 import { ForwardResultsState, ForwardState } from './forward.svelte';
 import { HistoryState, ReplayState, SendState } from './send.svelte';
 import { EnvironmentsState, LibraryState, StepsState, suggestStepName } from './library.svelte';
+import { ExportState, importSummary } from './exports.svelte';
 
 /** What the right-hand pane shows: the open capture, a diff of two, or an endpoint's schema. */
 export type View = 'capture' | 'diff' | 'schema';
@@ -78,6 +79,7 @@ export class AppState {
   readonly environments: EnvironmentsState;
   readonly steps: StepsState;
   readonly library: LibraryState;
+  readonly exporter: ExportState;
   readonly platform: Platform;
 
   /** The capture browser or the request builder. */
@@ -128,6 +130,7 @@ export class AppState {
     this.environments = new EnvironmentsState(api);
     this.steps = new StepsState(api);
     this.library = new LibraryState(api);
+    this.exporter = new ExportState(api);
     this.send = new SendState(
       api,
       () => this.inspector.id,
@@ -687,6 +690,58 @@ export class AppState {
       await this.library.remove(id);
     } catch (e) {
       this.notify(e);
+    }
+  }
+
+  // ---- export, HAR import ------------------------------------------------------------
+
+  /** Opens the export dialog for the capture list (its endpoint and search) or the History (its search). */
+  openExport(what: 'captures' | 'sends'): void {
+    if (what === 'captures') {
+      const e = this.endpoints.selected;
+      if (!e) return;
+      const q = this.captures.queryError ? '' : this.captures.query.trim();
+      this.exporter.open({
+        what,
+        label: q ? `The captures of “${e.name}” matching “${q}”` : `The captures of “${e.name}”`,
+        query: { endpoint: e.id, ...(q ? { q } : {}) },
+      });
+    } else {
+      const h = this.history;
+      const q = h.q.trim();
+      const parts = [q ? `matching “${q}”` : '', h.batch !== null ? `of bulk replay #${h.batch}` : ''].filter(Boolean);
+      this.exporter.open({
+        what,
+        label: `The History's requests${parts.length ? ` ${parts.join(' ')}` : ''}`,
+        query: { ...(q ? { q } : {}), ...(h.batch !== null ? { batch_id: h.batch } : {}) },
+      });
+    }
+  }
+
+  /** Fetches the export and saves it (the browser's downloads, or the desktop's Downloads folder). */
+  async runExport(): Promise<void> {
+    try {
+      const file = await this.exporter.fetch();
+      if (!file) return;
+      const said = await this.platform.saveFile(file, file.url);
+      this.exporter.close();
+      this.notify(said, 'info');
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  /** Each request of a HAR file becomes a capture of the selected endpoint. */
+  async importHar(file: File): Promise<void> {
+    const e = this.endpoints.selected;
+    if (!e) return;
+    try {
+      const res = await this.api.importHar(e.id, await file.text());
+      this.notify(importSummary(res, e.name), res.warnings.length ? 'error' : 'info');
+      await this.endpoints.load();
+      if (this.endpoints.selectedId === e.id) await this.captures.load(e.id, this.captures.query);
+    } catch (err) {
+      this.notify(err);
     }
   }
 
