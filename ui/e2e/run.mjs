@@ -1228,6 +1228,169 @@ async function main() {
     await byTest('mode-captures').click();
   });
 
+  // ---- environments, steps, presets, saved requests, export and HAR import (issue 5) ----
+
+  const secret = 'sk_e2e_S3CRET_token';
+  await step('environments: one with a secret; {{env.…}} completes, the server gets the real value, the History shows ••••••', async () => {
+    await byTest('mode-send').click();
+    await byTest('send-view').waitFor();
+    await byTest('env-edit').click();
+    await byTest('env-dialog').waitFor();
+    await byTest('env-new').click();
+    await byTest('env-name').fill('e2e-staging');
+    await page.locator('[data-testid="env-var-name"]').last().fill('base');
+    await page.locator('[data-testid="env-var-value"]').last().fill(sinkUrl);
+    await byTest('env-var-add').click();
+    await page.locator('[data-testid="env-var-name"]').last().fill('api_token');
+    await page.locator('[data-testid="env-var-secret"]').last().check();
+    eq(await page.locator('[data-testid="env-var-value"]').last().getAttribute('type'), 'password', 'a secret is a password field');
+    await page.locator('[data-testid="env-var-value"]').last().fill(secret);
+    await byTest('env-save-active').click();
+    await byTest('env-active-badge').waitFor();
+    // Read back: the secret is masked, never its value.
+    await waitFor('the secret masked', async () => (await page.locator('[data-testid="env-var-value"]').last().inputValue()) === '••••••');
+    await shot(page, '36-environments');
+    await page.keyboard.press('Escape');
+    await byTest('env-dialog').waitFor({ state: 'detached' });
+    eq(await byTest('env-picker').locator('option:checked').textContent(), 'e2e-staging', 'the picker shows the active environment');
+    const fromApi = (await api('/environments')).items.find((e) => e.name === 'e2e-staging');
+    assert(fromApi?.active, 'active in the engine');
+    assert(!JSON.stringify(fromApi).includes(secret), 'the engine never reads the secret back');
+
+    await byTest('send-method').selectOption('POST');
+    const url = byTest('send-url');
+    await url.fill('');
+    await url.focus();
+    await page.keyboard.type('{{env.ba');
+    const first = page.locator('[data-testid="completion-item"]').first();
+    await waitFor('env completion', async () => (await first.getAttribute('data-value')) === 'env.base');
+    await page.keyboard.press('Enter');
+    await byTest('completion').waitFor({ state: 'detached' });
+    await page.keyboard.type('/env-test');
+    eq(await url.inputValue(), '{{env.base}}/env-test', 'URL after the completion');
+    await byTest('send-tab-headers').click();
+    await byTest('header-add').click();
+    await page.locator('[data-testid="header-name"]').last().fill('X-Api-Token');
+    await page.locator('[data-testid="header-value"]').last().fill('{{env.api_token}}');
+    await byTest('send-tab-body').click();
+    await byTest('body-type-json').check();
+    await byTest('send-body').fill('{"token": "{{env.api_token}}"}');
+    await byTest('send-send').click();
+    await waitFor('the sink got it', async () => sinkCount('/env-test') === 1);
+    const got = sink.requests.find((r) => r.url === '/env-test');
+    eq(got.headers['x-api-token'], secret, 'the real secret in the header');
+    eq(JSON.parse(got.body).token, secret, 'the real secret in the body');
+    await waitFor('the status', async () => (await byTest('result-status').textContent()).trim() === '201');
+    const entry = page.locator('[data-testid="history-item"]').first();
+    await entry.locator('button.entry').click();
+    await byTest('result-tab-request').click();
+    await waitFor('the logged request, masked', async () => (await byTest('result-panel').textContent()).includes('••••••'));
+    assert(!(await byTest('result-panel').textContent()).includes(secret), 'the History does not show the secret');
+    const logged = await api(`/requests/${await entry.getAttribute('data-send-id')}`);
+    assert(!JSON.stringify(logged).includes(secret), 'the execution log holds no secret');
+  });
+
+  await step('steps: save the response as a step (a bad name is refused); {{steps.first.response.body.…}} completes and fills the next send', async () => {
+    await byTest('result-save-step').click();
+    await byTest('step-dialog').waitFor();
+    await byTest('step-dialog-name').fill('bad name!');
+    await byTest('step-dialog-save').click();
+    await byTest('step-dialog-error').waitFor();
+    await byTest('step-dialog-name').fill('first');
+    await byTest('step-dialog-save').click();
+    await byTest('step-dialog').waitFor({ state: 'detached' });
+    const url = byTest('send-url');
+    await url.fill('{{env.base}}/step-test?prev=');
+    await url.press('End');
+    await page.keyboard.type('{{steps.first.response.body.rec');
+    const first = page.locator('[data-testid="completion-item"]').first();
+    await waitFor('the step completes', async () => (await first.getAttribute('data-value')) === 'steps.first.response.body.received');
+    await page.keyboard.press('Enter');
+    await byTest('completion').waitFor({ state: 'detached' });
+    await byTest('send-send').click();
+    await waitFor('the sink got the second', async () => sinkCount('/step-test') === 1);
+    const saved = (await api('/steps')).items.find((x) => x.name === 'first');
+    eq(saved.response.status, 201, 'the step keeps the status');
+    eq(sink.requests.find((r) => r.url.startsWith('/step-test')).url, `/step-test?prev=${saved.response.body.received}`, 'the step value in the URL');
+    await byTest('send-tab-context').click();
+    await page.locator('[data-testid="step-item"][data-step="first"]').waitFor();
+    await shot(page, '37-steps');
+  });
+
+  await step('presets: the Custom Webhook preset (auth from the secret, kept through an edit) is sent; Save as… keeps it', async () => {
+    // Add api_url; the untouched secret goes back as •••••• and keeps its value.
+    await byTest('env-edit').click();
+    await byTest('env-dialog').waitFor();
+    await byTest('env-var-add').click();
+    await page.locator('[data-testid="env-var-name"]').last().fill('api_url');
+    await page.locator('[data-testid="env-var-value"]').last().fill(`${sinkUrl}/preset-contacts`);
+    await byTest('env-save').click();
+    await waitFor('saved', async () => (await page.locator('[data-testid="env-var"]').count()) === 3 && !(await byTest('env-save').isDisabled()));
+    await page.keyboard.press('Escape');
+    await byTest('env-dialog').waitFor({ state: 'detached' });
+    await byTest('preset-open').click();
+    await byTest('preset-menu').waitFor();
+    eq(await page.locator('[data-testid="preset-item"]').count(), 3, 'three presets');
+    assert((await byTest('preset-menu').textContent()).includes('Custom Webhook'), 'named with their description');
+    await shot(page, '38-presets');
+    await page.locator('[data-testid="preset-item"][data-preset-id="highlevel-custom-webhook"]').click();
+    await byTest('preset-menu').waitFor({ state: 'hidden' });
+    assert((await byTest('send-url').inputValue()).includes('env.api_url'), 'the preset URL');
+    await byTest('send-send').click();
+    await waitFor('the sink got the preset', async () => sinkCount('/preset-contacts') === 1);
+    const got = sink.requests.find((r) => r.url.startsWith('/preset-contacts'));
+    eq(got.headers.authorization, `Bearer ${secret}`, 'the kept secret as the Bearer token');
+    assert(JSON.parse(got.body), 'a JSON body');
+    await byTest('saved-save').click();
+    await byTest('save-as').waitFor();
+    await byTest('save-as-name').fill('E2E custom webhook');
+    await byTest('save-as-save').click();
+    await byTest('save-as').waitFor({ state: 'detached' });
+    await waitFor('the current saved request', async () => (await byTest('saved-current').textContent()) === 'E2E custom webhook');
+    eq((await api('/saved-requests')).items.length, 1, 'saved in the engine');
+    await byTest('mode-captures').click();
+  });
+
+  await step('export: captures as HAR with redaction (no secret in the file); Import HAR into another endpoint', async () => {
+    const from = await newEndpoint('E2E Export');
+    for (const i of [1, 2]) {
+      const r = await fetch(`${from.url.replace(/\/+$/, '')}/signup`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer cap-SECRET-${i}` },
+        body: JSON.stringify({ email: `u${i}@example.com`, password: 'hunter2-e2e' }),
+        signal: AbortSignal.timeout(WAIT_MS),
+      });
+      eq(r.status, 200, 'captured');
+    }
+    await selectEndpoint('E2E Export');
+    await waitFor('2 rows', async () => (await rows().count()) === 2);
+    await byTest('export-open').click();
+    await byTest('export-dialog').waitFor();
+    assert((await byTest('export-scope').textContent()).includes('E2E Export'), 'the dialog names the endpoint');
+    await byTest('export-format-har').check();
+    assert(await byTest('export-redact').isChecked(), 'redaction on by default');
+    await byTest('export-paths').fill('password');
+    await shot(page, '39-export');
+    const [download] = await Promise.all([page.waitForEvent('download'), byTest('export-run').click()]);
+    assert(download.suggestedFilename().endsWith('.har'), `a .har file (${download.suggestedFilename()})`);
+    const text = readFileSync(await download.path(), 'utf8');
+    assert(!text.includes('cap-SECRET'), 'no Authorization value in the file');
+    assert(!text.includes('hunter2-e2e'), 'the password path masked');
+    const har = JSON.parse(text);
+    eq(har.log.entries.length, 2, 'two entries');
+    await byTest('export-dialog').waitFor({ state: 'detached' });
+
+    await newEndpoint('E2E Imported');
+    await selectEndpoint('E2E Imported');
+    await byTest('empty-state').waitFor();
+    await byTest('import-har-input').setInputFiles({ name: 'export.har', mimeType: 'application/json', buffer: Buffer.from(text) });
+    await page.locator('.toast', { hasText: 'Imported 2 requests' }).waitFor();
+    await waitFor('2 imported rows', async () => (await rows().count()) === 2);
+    const imported = (await api('/endpoints')).items.find((e) => e.name === 'E2E Imported');
+    eq(imported.capture_count, 2, 'two captures in the engine');
+    await shot(page, '39a-imported');
+  });
+
   await sink.close();
 
   await step('without a session the UI says how to get one', async () => {
