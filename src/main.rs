@@ -485,10 +485,34 @@ async fn listen(a: ListenArgs) -> Result<()> {
         };
         let endpoint = remote.call("GET", &format!("/api/v1/endpoints/{endpoint_id}"), None).await?;
         let forward_path = format!("/api/v1/endpoints/{endpoint_id}/forward");
-        let previous = remote.call("GET", &forward_path, None).await.ok();
+        // Only "there is none" (404) means none: any other failure stops here,
+        // before anything is changed.
+        let previous = match remote.call("GET", &forward_path, None).await {
+            Ok(v) => Some(v),
+            Err(e) if e.status == Some(404) => None,
+            Err(e) => anyhow::bail!(e.message),
+        };
         let cfg = json!({"url": a.forward_to, "enabled": true, "keep_host": a.keep_host,
                          "answer_with_target": a.answer_with_target, "options": {"verify_tls": !a.insecure}});
         remote.call("PUT", &forward_path, Some(&cfg)).await?;
+        let outcome = stream(remote, a, endpoint_id, &endpoint).await;
+        // Put the endpoint's forward back as it was, whatever happened.
+        let restored = match previous {
+            Some(p) => remote.call("PUT", &forward_path, Some(&p)).await.map(|_| ()),
+            None => remote.call("DELETE", &forward_path, None).await.map(|_| ()),
+        };
+        if let Err(e) = restored {
+            eprintln!("could not restore the endpoint's forward: {e}");
+        }
+        outcome
+    }
+
+    async fn stream(
+        remote: &hookbench::remote::Remote,
+        a: &ListenArgs,
+        endpoint_id: i64,
+        endpoint: &serde_json::Value,
+    ) -> Result<()> {
         let is_default = endpoint["is_default"].as_bool().unwrap_or(false);
         println!("Forwarding captures of {:?} to {}", endpoint["name"].as_str().unwrap_or(""), a.forward_to);
         if is_default {
@@ -503,7 +527,7 @@ async fn listen(a: ListenArgs) -> Result<()> {
         );
         let mut last_send = newest(&remote.call("GET", "/api/v1/requests?kind=forward&limit=1", None).await?);
         let mut interrupt = interrupts()?;
-        let outcome = loop {
+        loop {
             let page = remote
                 .call("GET", &format!("/api/v1/captures?endpoint={endpoint_id}&limit=200"), None)
                 .await?;
@@ -553,16 +577,7 @@ async fn listen(a: ListenArgs) -> Result<()> {
                 _ = interrupt.recv() => break Ok(()),
                 _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
             }
-        };
-        // Put the endpoint's forward back as it was.
-        let restored = match previous {
-            Some(p) => remote.call("PUT", &forward_path, Some(&p)).await.map(|_| ()),
-            None => remote.call("DELETE", &forward_path, None).await.map(|_| ()),
-        };
-        if let Err(e) = restored {
-            eprintln!("could not restore the endpoint's forward: {e}");
         }
-        outcome
     }
 }
 

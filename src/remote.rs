@@ -13,6 +13,18 @@ use crate::outbound::client::{Client, ClientOptions};
 use crate::outbound::wire::{Target, WireHeader};
 use crate::server::{RUNNING_FILE, ReadyInfo, Server};
 
+/// How long one call of the control API may take.
+const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Whether an engine holds `data_dir` (its lock file is locked).
+fn engine_running(data_dir: &Path) -> bool {
+    match std::fs::File::open(data_dir.join("hookbench.lock")) {
+        // We could lock it: nobody holds it (dropping the file lets it go again).
+        Ok(f) => f.try_lock().is_err(),
+        Err(_) => false,
+    }
+}
+
 /// The control API of one engine.
 pub struct Remote {
     pub info: ReadyInfo,
@@ -40,7 +52,10 @@ impl Remote {
     /// [`Remote::connect`], with the capture listener of an engine started
     /// here on `capture_addr` (for `listen`, where senders must reach it).
     pub async fn connect_with(data_dir: &Path, capture_addr: std::net::SocketAddr) -> anyhow::Result<Remote> {
-        if let Ok(text) = std::fs::read_to_string(data_dir.join(RUNNING_FILE))
+        // `running.json` is trusted only while its engine holds the data
+        // directory's lock: a stale one could point at a port someone else holds now.
+        if engine_running(data_dir)
+            && let Ok(text) = std::fs::read_to_string(data_dir.join(RUNNING_FILE))
             && let Ok(info) = serde_json::from_str::<ReadyInfo>(&text)
         {
             let remote = Remote { info, client: Client::default(), own: None };
@@ -109,10 +124,14 @@ impl Remote {
         let p = finish(method.to_owned(), target, headers, payload, None, &mut |_, _| {});
         let opts = ClientOptions { verify_tls: true, proxy: None, max_body: 1024 * 1024 * 1024 };
         let head = self.client.head(&p, &opts);
-        let resp = self
-            .client
-            .exchange(&p, &head, &opts)
+        let resp = tokio::time::timeout(CALL_TIMEOUT, self.client.exchange(&p, &head, &opts))
             .await
+            .map_err(|_| {
+                fail(format!(
+                    "the control API at {} did not answer within {CALL_TIMEOUT:?}",
+                    self.info.api_url
+                ))
+            })?
             .map_err(|e| fail(format!("the control API at {}: {e}", self.info.api_url)))?;
         if (200..300).contains(&resp.status) {
             return Ok(resp.body);

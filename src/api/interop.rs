@@ -13,7 +13,7 @@ use crate::interop::curl::{CurlExport, CurlImport, parse_curl, to_curl};
 use crate::outbound::build::is_secret_header;
 use crate::outbound::log;
 use crate::outbound::spec::SendRequest;
-use crate::outbound::wire::{MASK, mask};
+use crate::outbound::wire::{MASK, mask, occurrences};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -358,7 +358,8 @@ pub async fn send_curl(
         .filter(|(n, _)| !n.eq_ignore_ascii_case("proxy-authorization"))
         .map(|(n, v)| (n.to_owned(), v.trim_start().as_bytes().to_vec()))
         .collect();
-    let export = to_curl(&record.method, &url, &headers, &record.body);
+    let body = if hide { mask(&record.body, &head.body_secrets()) } else { record.body.to_vec() };
+    let export = to_curl(&record.method, &url, &headers, &body);
     Ok(Json(masked_note(export, hide && !head.secrets.is_empty())))
 }
 
@@ -370,18 +371,32 @@ pub async fn built_curl(
     QueryParams(q): QueryParams<CurlQuery>,
     JsonBody(req): JsonBody<SendRequest>,
 ) -> ApiResult<Json<CurlExport>> {
-    let ctx = super::template::build_context(&st, &req.context).await?;
+    let (ctx, secrets) = super::template::build_context_with_secrets(&st, &req.context).await?;
     let built = crate::outbound::build::build(&req, &ctx)?;
     let p = &built.prepared;
     let hide = !q.reveal;
+    let hide_in = |bytes: &[u8], extra: &[(usize, usize)]| -> Vec<u8> {
+        let mut ranges = extra.to_vec();
+        ranges.extend(occurrences(bytes, &secrets));
+        mask(bytes, &ranges)
+    };
     let url = if hide {
-        String::from_utf8_lossy(&mask(p.target.url.as_bytes(), &p.url_secrets)).into_owned()
+        String::from_utf8_lossy(&hide_in(p.target.url.as_bytes(), &p.url_secrets)).into_owned()
     } else {
         p.target.url.clone()
     };
-    let headers = p.headers.iter().map(|h| (h.name.clone(), h.value.clone(), h.secret));
-    let any_secret = p.headers.iter().any(|h| h.secret) || !p.url_secrets.is_empty();
-    let mut export = to_curl(&p.method, &url, &header_list(headers, hide), &p.body);
+    let headers: Vec<(String, Vec<u8>)> = p
+        .headers
+        .iter()
+        .map(|h| match (hide, h.secret) {
+            (false, _) => (h.name.clone(), h.value.clone()),
+            (true, true) => (h.name.clone(), MASK.as_bytes().to_vec()),
+            (true, false) => (h.name.clone(), hide_in(&h.value, &[])),
+        })
+        .collect();
+    let body = if hide { hide_in(&p.body, &[]) } else { p.body.to_vec() };
+    let any_secret = p.headers.iter().any(|h| h.secret) || !p.url_secrets.is_empty() || !secrets.is_empty();
+    let mut export = to_curl(&p.method, &url, &headers, &body);
     if built.oauth.is_some() {
         export.warnings.push("OAuth 2.0: the token is fetched when sent; curl gets the placeholder".into());
     }

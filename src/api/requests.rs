@@ -51,7 +51,18 @@ pub async fn put_forward(
     JsonBody(cfg): JsonBody<ForwardConfig>,
 ) -> ApiResult<Json<ForwardConfig>> {
     let id = ids.first();
-    crate::outbound::wire::Target::parse(&cfg.url)?;
+    let target = crate::outbound::wire::Target::parse(&cfg.url)?;
+    // Forwarding to this endpoint's own listener would send each capture round for ever.
+    if let Ok(own) = crate::outbound::wire::Target::parse(&st.store.capture_base())
+        && own.same_origin(&target)
+    {
+        let endpoint = st.store.endpoint(id).await?;
+        if endpoint.is_default || target.path_and_query.starts_with(&format!("/h/{}", endpoint.slug)) {
+            return Err(ApiError::bad_request(
+                "the forward target is this endpoint itself: every capture would loop",
+            ));
+        }
+    }
     if let Some(p) = cfg.options.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
         crate::outbound::client::Proxy::parse(p)?;
     }

@@ -147,15 +147,21 @@ pub async fn merge_tags(
     State(st): State<ApiState>,
     JsonBody(spec): JsonBody<TemplateContext>,
 ) -> ApiResult<Json<MergeTags>> {
-    let ctx = build_context(&st, &spec).await?;
+    let (ctx, secrets) = build_context_with_secrets(&st, &spec).await?;
     let paths = ctx.known_paths();
     let truncated = paths.len() > MAX_TAGS;
     let tags = paths
         .into_iter()
         .take(MAX_TAGS)
         .map(|path| {
-            let preview =
+            let mut preview =
                 parse_tag_path(&path).ok().and_then(|segs| ctx.get(&segs).map(preview)).unwrap_or_default();
+            // The values of secret variables never show.
+            let ranges = crate::outbound::wire::occurrences(preview.as_bytes(), &secrets);
+            if !ranges.is_empty() {
+                preview = String::from_utf8_lossy(&crate::outbound::wire::mask(preview.as_bytes(), &ranges))
+                    .into_owned();
+            }
             MergeTagInfo { path, preview }
         })
         .collect();
@@ -165,12 +171,8 @@ pub async fn merge_tags(
 /// The context `{{…}}` tags render against: the sample contact (or the one
 /// given), `inboundWebhookRequest` from a capture or an endpoint's mapping
 /// reference, and `env`.
-pub(crate) async fn build_context(st: &ApiState, spec: &TemplateContext) -> ApiResult<Context> {
-    Ok(build_context_with_secrets(st, spec).await?.0)
-}
-
-/// [`build_context`], and the values of the environment's secret variables
-/// (masked wherever the request is shown).
+/// And the values of the environment's secret variables, in the forms they
+/// may take in a request (masked wherever the request is shown).
 pub(crate) async fn build_context_with_secrets(
     st: &ApiState,
     spec: &TemplateContext,

@@ -266,26 +266,6 @@ async fn handle(
     }
     let body = Bytes::from(buf);
     let too_large = rejected.as_deref() == Some("too_large");
-    // Forward-to that answers with the target's response: ask the target first.
-    let responded = match ctx.limits.responder.get() {
-        Some(r) if rejected.is_none() && r.answers(endpoint_id) => {
-            let headers: Vec<Header> = serde_json::from_str(&headers_json).unwrap_or_default();
-            let request = Received {
-                method: parts.method.as_str().to_owned(),
-                query: parts.uri.query().map(str::to_owned),
-                headers,
-                body: body.clone(),
-            };
-            Some(r.respond(endpoint_id, request).await)
-        }
-        _ => None,
-    };
-    let body_size = body.len() as i64;
-    let (body, body_sha256, body_external) = match place_body(&ctx.store, body).await {
-        Ok(placed) => placed,
-        Err(e) => return store_failed(&e),
-    };
-
     let cap = NewCapture {
         endpoint_id,
         received_at,
@@ -297,33 +277,67 @@ async fn handle(
         headers_json,
         header_source,
         content_type,
-        body,
-        body_external,
-        body_size,
-        body_sha256,
+        body: Bytes::new(),
+        body_external: false,
+        body_size: body.len() as i64,
+        body_sha256: String::new(),
         declared_length,
         rejected,
     };
-    let (answer, after): (crate::store::Answer, Option<AfterStore>) = match responded {
-        Some((mut sent, after)) => (
-            Box::new(move |id| {
-                sent.headers.push(Header::new(CAPTURE_ID_HEADER, id.to_string()));
-                sent
-            }),
-            Some(after),
-        ),
-        None => (Box::new(move |id| capture_answer(id, too_large, max)), None),
+    let store = ctx.store.clone();
+    let stored = match ctx.limits.responder.get() {
+        // Forward-to that answers with the target's response: ask the target
+        // first. In a task of its own, so a sender that hangs up meanwhile
+        // does not take the capture with it.
+        Some(r) if cap.rejected.is_none() && r.answers(endpoint_id) => {
+            let responder = r.clone();
+            let task = tokio::spawn(async move {
+                let headers: Vec<Header> = serde_json::from_str(&cap.headers_json).unwrap_or_default();
+                let request = Received {
+                    method: cap.method.clone(),
+                    query: cap.query.clone(),
+                    headers,
+                    body: body.clone(),
+                };
+                let (mut sent, after) = responder.respond(endpoint_id, request).await;
+                let answer: crate::store::Answer = Box::new(move |id| {
+                    sent.headers.push(Header::new(CAPTURE_ID_HEADER, id.to_string()));
+                    sent
+                });
+                let stored = store_capture(&store, cap, body, answer).await;
+                if let Ok((id, _)) = &stored {
+                    after(*id);
+                }
+                stored
+            });
+            task.await.unwrap_or_else(|e| Err(StoreError::Corrupt(format!("the capture task failed: {e}"))))
+        }
+        _ => {
+            let answer: crate::store::Answer = Box::new(move |id| capture_answer(id, too_large, max));
+            store_capture(&store, cap, body, answer).await
+        }
     };
-    match ctx.store.capture(cap, answer).await {
+    match stored {
         Ok((id, sent)) => {
             tracing::debug!(id, endpoint = endpoint_id, status = sent.status, "captured");
-            if let Some(after) = after {
-                after(id);
-            }
             to_http(sent)
         }
         Err(e) => store_failed(&e),
     }
+}
+
+/// Place the body (a blob file when large) and store the capture with its answer.
+async fn store_capture(
+    store: &Store,
+    mut cap: NewCapture,
+    body: Bytes,
+    answer: crate::store::Answer,
+) -> Result<(i64, SentResponse), StoreError> {
+    let (body, sha, external) = place_body(store, body).await?;
+    cap.body = body;
+    cap.body_sha256 = sha;
+    cap.body_external = external;
+    store.capture(cap, answer).await
 }
 
 /// A body ready to store: large ones go to a blob file first (hashing on a
@@ -360,7 +374,6 @@ pub async fn store_imported(
         r.headers.iter().find(|h| h.name.eq_ignore_ascii_case("content-type")).map(|h| h.value.clone());
     let headers_json = serde_json::to_string(&r.headers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let body_size = r.body.len() as i64;
-    let (body, body_sha256, body_external) = place_body(store, Bytes::from(r.body)).await?;
     let cap = NewCapture {
         endpoint_id,
         received_at: r.received_at.unwrap_or_else(now_ms),
@@ -372,10 +385,10 @@ pub async fn store_imported(
         headers_json,
         header_source: HeaderSource::Parsed,
         content_type,
-        body,
-        body_external,
+        body: Bytes::new(),
+        body_external: false,
         body_size,
-        body_sha256,
+        body_sha256: String::new(),
         declared_length: None,
         rejected: None,
     };
@@ -384,7 +397,7 @@ pub async fn store_imported(
         None => SentResponse { status: 0, headers: Vec::new(), body: String::new() },
     };
     let answer = Box::new(move |_id| sent);
-    store.capture(cap, answer).await.map(|(id, _)| id)
+    store_capture(store, cap, Bytes::from(r.body), answer).await.map(|(id, _)| id)
 }
 
 /// The answer when a capture could not be stored: 507 when the disk is full.

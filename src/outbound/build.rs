@@ -275,6 +275,9 @@ pub fn build(req: &SendRequest, ctx: &Context) -> Result<Built, OutboundError> {
         Auth::None => None,
         Auth::Bearer { token } => {
             let t = r.render(|| "auth.token".into(), token, Mode::Header);
+            if t.contains(['\r', '\n']) {
+                return Err(OutboundError::Invalid("auth.token: a token cannot hold a line break".into()));
+            }
             Some(WireHeader::secret("Authorization", format!("Bearer {}", t.trim())))
         }
         Auth::Basic { username, password } => {
@@ -357,6 +360,18 @@ pub fn build(req: &SendRequest, ctx: &Context) -> Result<Built, OutboundError> {
     }
 
     let target = Target::parse(&url)?;
+    // Credentials in the URL are sent as Basic auth (as curl does), never in the URL.
+    if let Some((user, pass)) = &target.userinfo {
+        if has(&headers, "authorization") {
+            r.warn(
+                "url",
+                "the URL's user:password is not used: the request has its own Authorization".into(),
+            );
+        } else {
+            let enc = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+            headers.push(WireHeader::secret("Authorization", format!("Basic {enc}")));
+        }
+    }
     let mut url_secrets = Vec::new();
     if let Some(secret) = url_secret.filter(|s| !s.is_empty()) {
         // The key was appended last, so its last occurrence in the parsed URL is it.

@@ -400,6 +400,14 @@ fn load_originals(
     Ok(out)
 }
 
+fn pending_count(conn: &Connection, id: i64) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM bulk_items WHERE batch_id = ?1 AND state = 'pending'",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
 /// Jobs left `running` by an engine that stopped are `stopped` (resumable).
 pub fn interrupted(conn: &Connection) -> Result<usize, StoreError> {
     Ok(conn.execute("UPDATE bulk_replays SET status = 'stopped' WHERE status = 'running'", [])?)
@@ -407,10 +415,15 @@ pub fn interrupted(conn: &Connection) -> Result<usize, StoreError> {
 
 // ---------------------------------------------------------------- running
 
-/// A job this engine is running.
+/// A job this engine is running (or still draining after a stop: in-flight
+/// attempts finish before the entry goes, so a resume cannot send them twice).
 pub(super) struct Running {
     stop: CancellationToken,
+    /// Which run this is; a run only removes its own entry.
+    generation: u64,
 }
+
+static GENERATION: AtomicU64 = AtomicU64::new(1);
 
 struct Counters {
     last_publish: AtomicU64,
@@ -428,7 +441,15 @@ impl Outbound {
         if req.max == 0 || req.max > 100_000 {
             return Err(OutboundError::Invalid("max must be between 1 and 100,000".into()));
         }
-        url::Url::parse(req.url.trim()).map_err(|e| OutboundError::BadUrl(format!("{:?}: {e}", req.url)))?;
+        super::wire::Target::parse(&req.url)?;
+        if let Some(p) = req.options.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
+            super::client::Proxy::parse(p)?;
+        }
+        if req.rate_limit.enabled && (req.rate_limit.count == 0 || req.rate_limit.per_ms == 0) {
+            return Err(OutboundError::Invalid(
+                "a rate limit needs a count and a window above 0 (or turn it off)".into(),
+            ));
+        }
         let store = self.store().clone();
         store.caught_up().await;
         let ids: Vec<i64> = match &req.capture_ids {
@@ -456,15 +477,15 @@ impl Outbound {
 
     /// Stop a running job: in-flight attempts finish, nothing new starts.
     pub async fn stop_bulk(&self, id: i64) -> Result<BulkJob, OutboundError> {
-        let running = self.inner.bulk.lock().await.remove(&id);
-        match running {
+        let stopped = match self.inner.bulk.lock().await.get(&id) {
             Some(r) => {
                 r.stop.cancel();
-                self.store().write(move |c, _| set_status(c, id, BulkStatus::Stopped)).await?;
+                true
             }
-            None => {
-                self.store().read(move |c| get_job(c, id)).await?;
-            }
+            None => false,
+        };
+        if stopped {
+            self.store().write(move |c, _| set_status(c, id, BulkStatus::Stopped)).await?;
         }
         let job = self.store().read(move |c| get_job(c, id)).await?;
         self.inner.events.publish(Event::ReplayProgress(job.clone()));
@@ -474,8 +495,24 @@ impl Outbound {
     /// Resume a stopped job with its pending items.
     pub async fn resume_bulk(&self, id: i64) -> Result<BulkJob, OutboundError> {
         let job = self.store().read(move |c| get_job(c, id)).await?;
-        if job.status == BulkStatus::Finished || self.inner.bulk.lock().await.contains_key(&id) {
+        if job.status == BulkStatus::Finished {
             return Ok(job);
+        }
+        // A stopped run still draining its in-flight attempts is waited for (bounded).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let draining = match self.inner.bulk.lock().await.get(&id) {
+                Some(r) if !r.stop.is_cancelled() => return Ok(job),
+                Some(_) => true,
+                None => false,
+            };
+            if !draining {
+                break;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(OutboundError::Invalid("the bulk replay is still stopping; try again".into()));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         self.store().write(move |c, _| set_status(c, id, BulkStatus::Running)).await?;
         self.spawn_bulk(id).await
@@ -483,7 +520,8 @@ impl Outbound {
 
     async fn spawn_bulk(&self, id: i64) -> Result<BulkJob, OutboundError> {
         let stop = self.inner.shutdown.child_token();
-        self.inner.bulk.lock().await.insert(id, Running { stop: stop.clone() });
+        let generation = GENERATION.fetch_add(1, Ordering::Relaxed);
+        self.inner.bulk.lock().await.insert(id, Running { stop: stop.clone(), generation });
         let job = self.store().read(move |c| get_job(c, id)).await?;
         self.inner.events.publish(Event::ReplayProgress(job.clone()));
         let this = self.clone();
@@ -491,10 +529,18 @@ impl Outbound {
             if let Err(e) = this.run_bulk(id, stop.clone()).await {
                 tracing::warn!(error = %e, job = id, "a bulk replay stopped on an error");
             }
-            let finished = !stop.is_cancelled();
-            this.inner.bulk.lock().await.remove(&id);
-            let status = if finished { BulkStatus::Finished } else { BulkStatus::Stopped };
+            // Finished only when no item is left pending (an item that could not be
+            // sent for a reason of the engine's stays pending: resumable).
+            let pending = this.store().read(move |c| pending_count(c, id)).await.unwrap_or(1);
+            let status =
+                if !stop.is_cancelled() && pending == 0 { BulkStatus::Finished } else { BulkStatus::Stopped };
             let done = this.store().write(move |c, _| set_status(c, id, status)).await;
+            {
+                let mut runs = this.inner.bulk.lock().await;
+                if runs.get(&id).is_some_and(|r| r.generation == generation) {
+                    runs.remove(&id);
+                }
+            }
             if done.is_ok()
                 && let Ok(job) = this.store().read(move |c| get_job(c, id)).await
             {
@@ -608,7 +654,13 @@ impl Outbound {
             }
         };
         let Some(original) = original else {
-            let f = finish("failed", None, Some(format!("capture {capture_id} no longer exists")), 0, None);
+            let f = finish(
+                "failed",
+                None,
+                Some(format!("capture {capture_id} no longer exists or cannot be read")),
+                0,
+                None,
+            );
             return Ok(self.store().write(move |c, _| f(c)).await?);
         };
         let rr = ReplayRequest {
@@ -640,11 +692,19 @@ impl Outbound {
                     _ = l.acquire() => {}
                 }
             }
-            let record = self.exchange(&job).await?;
+            let record = match self.exchange(&job).await {
+                Ok(r) => r,
+                Err(e) => {
+                    let f = finish("failed", None, Some(e.to_string()), attempt, None);
+                    return Ok(self.store().write(move |c, _| f(c)).await?);
+                }
+            };
             attempt += 1;
             let status = record.response.as_ref().map(|r| r.status);
             let retryable = status.is_none_or(|s| s == 429 || s >= 500);
-            let last = !retryable || attempt > req.retries || stop.is_cancelled();
+            // Stopped with a retry still due: the attempt is logged, the item stays
+            // pending and is tried again on resume.
+            let last = !retryable || attempt > req.retries;
             let retry_after = record
                 .response
                 .as_ref()
@@ -667,7 +727,7 @@ impl Outbound {
             if self.inner.events.has_subscribers() {
                 self.inner.events.publish(Event::SendCreated(record.summary(send_id)));
             }
-            if last {
+            if last || stop.is_cancelled() {
                 return Ok(());
             }
             let wait = backoff(attempt - 1, req.backoff_ms, jitter(), retry_after);

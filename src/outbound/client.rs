@@ -33,26 +33,18 @@ pub struct Proxy {
 
 impl Proxy {
     pub fn parse(raw: &str) -> Result<Proxy, OutboundError> {
-        let bad = |why: &str| OutboundError::BadUrl(format!("proxy {raw:?}: {why}"));
+        let shown = super::wire::redact_userinfo(raw);
+        let bad = |why: &str| OutboundError::BadUrl(format!("proxy {shown:?}: {why}"));
         let u = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
         if u.scheme() != "http" {
             return Err(bad("only http:// proxies are supported (https targets go through CONNECT)"));
         }
         let t = Target::parse(raw)?;
-        let auth = (!u.username().is_empty()).then(|| {
-            let dec = |s: &str| percent_decode(s);
-            let pair = format!("{}:{}", dec(u.username()), dec(u.password().unwrap_or("")));
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+        let auth = t.userinfo.as_ref().map(|(user, pass)| {
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")))
         });
         Ok(Proxy { host: t.host, port: t.port, auth })
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 /// How one exchange is made.

@@ -69,7 +69,21 @@ pub fn get(conn: &Connection, endpoint_id: i64) -> Result<Option<ForwardConfig>,
 pub fn put(conn: &Connection, endpoint_id: i64, cfg: &ForwardConfig) -> Result<(), StoreError> {
     queries::get_endpoint(conn, endpoint_id)?;
     let json = serde_json::to_string(cfg).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let since = queries::max_capture_id(conn)?;
+    // `since` moves only when forwarding (re)starts: editing a running forward
+    // must not skip the captures it has not sent yet.
+    let previous: Option<(String, i64)> = conn
+        .query_row("SELECT config, since FROM endpoint_forwards WHERE endpoint_id = ?1", [endpoint_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let kept = previous.and_then(|(text, since)| {
+        let old: ForwardConfig = serde_json::from_str(&text).ok()?;
+        (old.enabled && cfg.enabled && old.answer_with_target == cfg.answer_with_target).then_some(since)
+    });
+    let since = match kept {
+        Some(s) => s,
+        None => queries::max_capture_id(conn)?,
+    };
     conn.execute(
         "INSERT INTO endpoint_forwards (endpoint_id, config, since) VALUES (?1, ?2, ?3)
          ON CONFLICT(endpoint_id) DO UPDATE SET config = excluded.config, since = excluded.since",
@@ -161,10 +175,16 @@ impl crate::capture::Responder for Outbound {
         let cfg = self.inner.answering.read().unwrap_or_else(|e| e.into_inner()).get(&endpoint_id).cloned();
         let outbound = self.clone();
         Box::pin(async move {
+            // The answer is relayed as text: ask the target for an uncompressed one.
+            let headers = request
+                .headers
+                .into_iter()
+                .filter(|h| !h.name.eq_ignore_ascii_case("accept-encoding"))
+                .collect();
             let original = replay::Original {
                 method: request.method,
                 query: request.query,
-                headers: request.headers,
+                headers,
                 body: request.body,
             };
             let job = match cfg.as_ref().map(|c| forward_job(&original, c, None)) {
@@ -289,6 +309,11 @@ async fn run(outbound: Outbound) {
                         && capture_id > since
                     {
                         forward_one(&outbound, *capture_id, cfg).await;
+                        // Kept after each one: a restart neither sends it again nor skips the next.
+                        let mark = *capture_id;
+                        if let Err(e) = store.write(move |c, _| queries::set_mark(c, MARK, mark)).await {
+                            tracing::warn!(error = %e, "forwarding: keeping the mark failed");
+                        }
                     }
                 }
                 match batch.last() {

@@ -223,11 +223,26 @@ pub fn env_for(conn: &Connection, name: Option<&str>) -> Result<Option<(Value, V
     let mut secrets = Vec::new();
     for v in vars {
         if v.secret && !v.value.is_empty() {
-            secrets.push(v.value.clone());
+            secrets.extend(secret_forms(&v.value));
         }
         map.insert(v.name, Value::String(v.value));
     }
+    secrets.sort();
+    secrets.dedup();
     Ok(Some((Value::Object(map), secrets)))
+}
+
+/// A secret as it may appear once written into a request: as is, percent-
+/// encoded (URL), form-encoded, and escaped inside a JSON string.
+pub fn secret_forms(value: &str) -> Vec<String> {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json = json.get(1..json.len().saturating_sub(1)).unwrap_or_default().to_owned();
+    vec![
+        value.to_owned(),
+        crate::template::render::percent_encode(value),
+        url::form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+        json,
+    ]
 }
 
 // ---------------------------------------------------------------- steps

@@ -226,6 +226,13 @@ impl Outbound {
         }
         let mut current = sent.clone();
         let mut redirects = Vec::new();
+        // What must not show in a redirect's URL either: the API key, secret variables.
+        let hidden: Vec<String> = sent
+            .url_secrets
+            .iter()
+            .filter_map(|&(s, e)| sent.target.url.get(s..e).map(str::to_owned))
+            .chain(sent.secret_values.iter().cloned())
+            .collect();
         let mut retried = false;
         loop {
             let head = client.head(&current, opts);
@@ -256,7 +263,12 @@ impl Outbound {
             }
             let next = follow(&current, resp.status, location.unwrap_or_default())
                 .map_err(|e| (e, redirects.clone()))?;
-            redirects.push(Redirect { status: resp.status, url: next.target.url.clone() });
+            let shown = wire::mask(
+                next.target.url.as_bytes(),
+                &wire::occurrences(next.target.url.as_bytes(), &hidden),
+            );
+            redirects
+                .push(Redirect { status: resp.status, url: String::from_utf8_lossy(&shown).into_owned() });
             current = next;
         }
     }

@@ -43,7 +43,8 @@ struct TokenResponse {
 impl TokenCache {
     /// A cached token that has not expired, without fetching.
     pub async fn cached(&self, o: &OAuth) -> Option<String> {
-        let tokens = self.tokens.lock().await;
+        // A fetch in progress (holding the lock) is not waited for.
+        let tokens = self.tokens.try_lock().ok()?;
         tokens
             .get(o)
             .filter(|c| c.expires.is_none_or(|e| Instant::now() + MARGIN < e))
@@ -112,6 +113,10 @@ impl TokenCache {
             };
             return Err(fail(format!("answered {} ({why})", resp.status)));
         }
+        let token = t.access_token.clone().unwrap_or_default();
+        if token.bytes().any(|b| b.is_ascii_control()) {
+            return Err(fail("the access token holds control characters".into()));
+        }
         if let Some(r) = t.refresh_token {
             self.rotated.lock().unwrap_or_else(|e| e.into_inner()).insert(o.clone(), r);
         }
@@ -122,7 +127,9 @@ impl TokenCache {
         };
         Ok(Cached {
             access_token: t.access_token.unwrap_or_default(),
-            expires: expires_in.map(|s| Instant::now() + Duration::from_secs(s)),
+            // An absurd lifetime is capped (a year), not an overflow.
+            expires: expires_in
+                .and_then(|s| Instant::now().checked_add(Duration::from_secs(s.min(365 * 86_400)))),
         })
     }
 }

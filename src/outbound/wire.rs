@@ -18,16 +18,40 @@ pub struct Target {
     pub authority: String,
     /// The origin-form request target: path and query.
     pub path_and_query: String,
-    /// The URL as sent.
+    /// The URL as sent (credentials in it taken out: see `userinfo`).
     pub url: String,
+    /// `user:password@` of the URL, percent-decoded (never sent as part of the URL).
+    pub userinfo: Option<(String, String)>,
+}
+
+/// `raw` with any `user:password@` masked, for messages.
+pub fn redact_userinfo(raw: &str) -> String {
+    let Some(scheme_end) = raw.find("://") else { return raw.to_owned() };
+    let rest = &raw[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}://{MASK}@{}", &raw[..scheme_end], &rest[at + 1..]),
+        None => raw.to_owned(),
+    }
 }
 
 impl Target {
     pub fn parse(raw: &str) -> Result<Target, OutboundError> {
-        let bad = |why: &str| OutboundError::BadUrl(format!("{raw:?}: {why}"));
+        let shown = redact_userinfo(raw);
+        let bad = |why: &str| OutboundError::BadUrl(format!("{shown:?}: {why}"));
         let mut u = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
         // A fragment is never sent.
         u.set_fragment(None);
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let userinfo = (!u.username().is_empty() || u.password().is_some())
+            .then(|| (decode(u.username()), decode(u.password().unwrap_or(""))));
+        let _ = u.set_username("");
+        let _ = u.set_password(None);
         let tls = match u.scheme() {
             "http" => false,
             "https" => true,
@@ -50,7 +74,7 @@ impl Target {
             path_and_query.push('?');
             path_and_query.push_str(q);
         }
-        Ok(Target { tls, host, port, authority, path_and_query, url: u.to_string() })
+        Ok(Target { tls, host, port, authority, path_and_query, url: u.to_string(), userinfo })
     }
 
     /// Whether two targets share scheme, host and port (credentials may follow a redirect).
@@ -169,14 +193,24 @@ pub const MASK: &str = "••••••";
 
 /// `bytes` with each range replaced by [`MASK`].
 pub fn mask(bytes: &[u8], ranges: &[(usize, usize)]) -> Vec<u8> {
-    let mut sorted: Vec<_> = ranges.iter().copied().filter(|(s, e)| s < e && *e <= bytes.len()).collect();
+    // Clamped to the bytes, sorted, overlapping ones merged (a secret that
+    // overlaps another is masked whole).
+    let mut sorted: Vec<(usize, usize)> = ranges
+        .iter()
+        .map(|&(s, e)| (s.min(bytes.len()), e.min(bytes.len())))
+        .filter(|(s, e)| s < e)
+        .collect();
     sorted.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(sorted.len());
+    for (s, e) in sorted {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
-    for (s, e) in sorted {
-        if s < at {
-            continue;
-        }
+    for (s, e) in merged {
         out.extend_from_slice(&bytes[at..s]);
         out.extend_from_slice(MASK.as_bytes());
         at = e;
@@ -270,13 +304,18 @@ pub async fn read_response<R: AsyncBufRead + Unpin>(
             let len: u64 =
                 len.parse().map_err(|_| protocol(format!("Content-Length {len:?} is not a number")))?;
             let take = usize::try_from(len).unwrap_or(usize::MAX).min(max_body);
-            let mut buf = vec![0; take];
-            r.read_exact(&mut buf).await.map_err(|e| match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => {
-                    protocol(format!("the connection closed before the {len}-byte body was complete"))
-                }
-                _ => OutboundError::Io(e.to_string()),
-            })?;
+            // Grown as bytes arrive: a declared length alone allocates nothing.
+            let mut buf = Vec::with_capacity(take.min(64 * 1024));
+            let got = (&mut *r)
+                .take(take as u64)
+                .read_to_end(&mut buf)
+                .await
+                .map_err(|e| OutboundError::Io(e.to_string()))?;
+            if got < take {
+                return Err(protocol(format!(
+                    "the connection closed before the {len}-byte body was complete"
+                )));
+            }
             resp.body = buf.into();
             resp.truncated = (take as u64) < len;
             resp.reusable = !conn_close && !resp.truncated;
@@ -301,7 +340,13 @@ pub async fn read_response<R: AsyncBufRead + Unpin>(
 async fn read_head<R: AsyncBufRead + Unpin>(r: &mut R) -> Result<Vec<u8>, OutboundError> {
     let mut head = Vec::with_capacity(1024);
     loop {
-        let n = r.read_until(b'\n', &mut head).await.map_err(|e| OutboundError::Io(e.to_string()))?;
+        // Never more than the bound, even within one endless line.
+        let room = (MAX_HEAD + 1).saturating_sub(head.len()) as u64;
+        let n = (&mut *r)
+            .take(room)
+            .read_until(b'\n', &mut head)
+            .await
+            .map_err(|e| OutboundError::Io(e.to_string()))?;
         if n == 0 {
             return Err(if head.is_empty() {
                 OutboundError::Closed
@@ -405,6 +450,10 @@ mod tests {
             matches!(Target::parse("ftp://x/"), Err(OutboundError::BadUrl(m)) if m.contains("http or https"))
         );
         assert!(Target::parse("not a url").is_err());
+        let t = Target::parse("http://ana:p%40ss@h.test/x").unwrap();
+        assert_eq!((t.url.as_str(), t.userinfo), ("http://h.test/x", Some(("ana".into(), "p@ss".into()))));
+        let e = Target::parse("ftp://ana:secret@h.test/").unwrap_err().to_string();
+        assert!(!e.contains("secret") && e.contains("ftp://••••••@h.test/"), "{e}");
     }
 
     #[test]
@@ -417,6 +466,22 @@ mod tests {
         );
         let masked = String::from_utf8(mask(&head.bytes, &head.secrets)).unwrap();
         assert!(masked.contains("Authorization: ••••••\r\n") && !masked.contains("s3cret"), "{masked}");
+    }
+
+    #[test]
+    fn overlapping_secrets_are_masked_whole_and_ranges_are_clamped() {
+        let text = b"key=secret123abc&x=1";
+        let ranges = occurrences(text, &["secret123".into(), "123abc".into()]);
+        assert_eq!(String::from_utf8(mask(text, &ranges)).unwrap(), "key=••••••&x=1");
+        assert_eq!(String::from_utf8(mask(b"abcdef", &[(4, 99)])).unwrap(), "abcd••••••");
+    }
+
+    #[tokio::test]
+    async fn an_endless_header_line_stops_at_the_bound() {
+        let mut raw = b"HTTP/1.1 200 OK\r\nX-Long: ".to_vec();
+        raw.extend(std::iter::repeat_n(b'a', MAX_HEAD * 2));
+        let e = read(&raw, false, 10).await.unwrap_err();
+        assert!(e.to_string().contains("larger than 256 KiB"), "{e}");
     }
 
     #[test]

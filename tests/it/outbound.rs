@@ -1179,3 +1179,58 @@ async fn a_forward_can_answer_the_sender_with_the_targets_response() {
     hb.call(Method::DELETE, &path, None).await;
     assert_eq!(raw(&hb, request.as_bytes()).await.status, 200);
 }
+
+#[tokio::test]
+async fn secrets_stay_masked_however_they_are_written_and_wherever_they_go() {
+    let hb = Hookbench::start().await;
+    let sink = Sink::start(|req, _| {
+        if req.target.starts_with("/start") {
+            let query = req.target.split_once('?').map(|(_, q)| q).unwrap_or("");
+            response(302, &[("Location", &format!("/end?{query}"))], b"")
+        } else {
+            response(200, &[], b"ok")
+        }
+    })
+    .await;
+    hb.call(
+        Method::POST,
+        "/environments",
+        Some(json!({"name": "e", "active": true, "variables": [{"name": "pw", "value": "p@ss \"w\"/x", "secret": true}]})),
+    )
+    .await;
+    let sent = ok_send(
+        &hb,
+        json!({"method": "POST", "url": format!("{}/start/{{{{env.pw}}}}", sink.url),
+               "body": "{\"pw\": \"{{env.pw}}\"}", "body_type": "json",
+               "auth": {"type": "api_key", "name": "key", "value": "K-12345", "in": "query"}}),
+    )
+    .await;
+    let wire = &sink.received()[0];
+    assert!(wire.target.starts_with("/start/p%40ss%20%22w%22%2Fx?key=K-12345"), "{}", wire.target);
+    assert_eq!(serde_json::from_slice::<Value>(&wire.body).unwrap()["pw"], "p@ss \"w\"/x");
+    let text = sent.to_string();
+    for leak in ["p%40ss", "p@ss", "K-12345", "\\\"w\\\""] {
+        assert!(!text.contains(leak), "{leak} in {text}");
+    }
+    assert_eq!(sent["redirects"][0]["url"], format!("{}/end?key={MASK}", sink.url));
+    let tags = hb.call(Method::POST, "/merge-tags", Some(json!({}))).await.1;
+    let pw = tags["tags"].as_array().unwrap().iter().find(|t| t["path"] == "env.pw").unwrap();
+    assert_eq!(pw["preview"], MASK);
+    let curl = hb
+        .call(
+            Method::POST,
+            "/requests/curl",
+            Some(json!({"method": "POST", "url": format!("{}/{{{{env.pw}}}}", sink.url)})),
+        )
+        .await
+        .1;
+    assert!(!curl["command"].as_str().unwrap().contains("p%40ss"), "{curl}");
+    // Credentials in a URL become Basic auth and never show.
+    let s = ok_send(&hb, json!({"method": "GET", "url": sink.url.replace("http://", "http://ann:hunter2@")}))
+        .await;
+    assert!(!s.to_string().contains("hunter2") && !s.to_string().contains("ann:"), "{s}");
+    let last = sink.received().pop().unwrap();
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode("ann:hunter2");
+    assert_eq!(last.header("authorization"), Some(format!("Basic {basic}")));
+}
