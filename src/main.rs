@@ -492,10 +492,21 @@ async fn listen(a: ListenArgs) -> Result<()> {
             Err(e) if e.status == Some(404) => None,
             Err(e) => anyhow::bail!(e.message),
         };
+        // Where the stream starts: what is there before the forward is saved
+        // (a capture arriving after this is shown, and forwarded once saved).
+        let newest = |v: &serde_json::Value| v["items"][0]["id"].as_i64().unwrap_or(0);
+        let marks = (
+            newest(
+                &remote
+                    .call("GET", &format!("/api/v1/captures?endpoint={endpoint_id}&limit=1"), None)
+                    .await?,
+            ),
+            newest(&remote.call("GET", "/api/v1/requests?kind=forward&limit=1", None).await?),
+        );
         let cfg = json!({"url": a.forward_to, "enabled": true, "keep_host": a.keep_host,
                          "answer_with_target": a.answer_with_target, "options": {"verify_tls": !a.insecure}});
         remote.call("PUT", &forward_path, Some(&cfg)).await?;
-        let outcome = stream(remote, a, endpoint_id, &endpoint).await;
+        let outcome = stream(remote, a, endpoint_id, &endpoint, marks).await;
         // Put the endpoint's forward back as it was, whatever happened.
         let restored = match previous {
             Some(p) => remote.call("PUT", &forward_path, Some(&p)).await.map(|_| ()),
@@ -512,6 +523,7 @@ async fn listen(a: ListenArgs) -> Result<()> {
         a: &ListenArgs,
         endpoint_id: i64,
         endpoint: &serde_json::Value,
+        (mut last_capture, mut last_send): (i64, i64),
     ) -> Result<()> {
         let is_default = endpoint["is_default"].as_bool().unwrap_or(false);
         println!("Forwarding captures of {:?} to {}", endpoint["name"].as_str().unwrap_or(""), a.forward_to);
@@ -521,11 +533,6 @@ async fn listen(a: ListenArgs) -> Result<()> {
             println!("  send webhooks to {}", endpoint["url"].as_str().unwrap_or(""));
         }
         println!("Ready. Press Ctrl+C to stop.");
-        let newest = |v: &serde_json::Value| v["items"][0]["id"].as_i64().unwrap_or(0);
-        let mut last_capture = newest(
-            &remote.call("GET", &format!("/api/v1/captures?endpoint={endpoint_id}&limit=1"), None).await?,
-        );
-        let mut last_send = newest(&remote.call("GET", "/api/v1/requests?kind=forward&limit=1", None).await?);
         let mut interrupt = interrupts()?;
         loop {
             let page = remote

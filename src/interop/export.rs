@@ -228,7 +228,15 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
     let mut t = clock.split(':');
     let (h, mi): (i64, i64) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?);
     let sec: f64 = t.next().unwrap_or("0").parse().ok()?;
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || h > 23 || mi > 59 {
+    // Checked ranges keep the arithmetic below from overflowing on any input.
+    if !(0..=9999).contains(&y)
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&da)
+        || !(0..=23).contains(&h)
+        || !(0..=59).contains(&mi)
+        || !(0.0..61.0).contains(&sec)
+        || offset_ms.abs() > 48 * 3_600_000
+    {
         return None;
     }
     let days = days_from_civil(y, mo, da);
@@ -553,6 +561,14 @@ mod tests {
         assert_eq!(parse_iso8601("2026-12-03T18:08:47.584+01:00"), Some(1_796_317_727_584));
         assert_eq!(parse_iso8601("2026-12-03T17:08:47Z"), Some(1_796_317_727_000));
         assert_eq!(parse_iso8601("yesterday"), None);
+        for hostile in [
+            "2026-12-03T10:00:1e20Z",
+            "2026-12-03T-5:00:00Z",
+            "99999999999-01-01T00:00:00Z",
+            "2026-12-03T10:00:00+999999:00",
+        ] {
+            assert_eq!(parse_iso8601(hostile), None, "{hostile}");
+        }
     }
 
     #[test]
