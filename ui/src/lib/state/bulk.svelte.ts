@@ -169,6 +169,8 @@ export class BulkState {
   private samples: Record<number, Sample[]> = {};
   private failedFor: { id: number; failed: number } | null = null;
   private failedTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Asks for the shown job while it runs, in case a progress event was missed. */
+  private pollTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly api: ApiClient,
@@ -241,6 +243,8 @@ export class BulkState {
     this.actionError = null;
     if (this.failedTimer) clearTimeout(this.failedTimer);
     this.failedTimer = null;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
   }
 
   private async refresh(id: number): Promise<void> {
@@ -250,6 +254,20 @@ export class BulkState {
       if (this.shownId === id) this.actionError = message(e);
     }
     await this.loadFailed();
+    this.schedulePoll(id);
+  }
+
+  /** While the shown job runs, ask for it again every second: events are the
+   *  fast path, this makes sure the panel ends in the job's real state. */
+  private schedulePoll(id: number): void {
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+    const job = this.jobs.find((j) => j.id === id);
+    if (this.shownId !== id || !job || job.status !== 'running') return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = null;
+      if (this.shownId === id) void this.refresh(id);
+    }, 1000);
   }
 
   /** Lists the jobs (newest first). */
@@ -359,6 +377,8 @@ export class BulkState {
   }
 
   dispose(): void {
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
     if (this.failedTimer) clearTimeout(this.failedTimer);
     this.failedTimer = null;
   }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiClient } from '../api/client';
 import type { BulkJob } from '../api/types';
 import { FakeEngine } from '../../test/fakeEngine';
@@ -117,6 +117,37 @@ describe('BulkState', () => {
     // A job started elsewhere shows up in the list.
     b.onProgress(job({ id: 2, status: 'stopped' }));
     expect(b.jobs.map((j) => j.id)).toEqual([2, 1]);
+  });
+
+  it('asks for the shown running job every second, so a missed progress event cannot leave it running', async () => {
+    vi.useFakeTimers();
+    try {
+      const engine = new FakeEngine();
+      let state: BulkJob = job();
+      engine.overrides.push((c) => {
+        if (c.method === 'POST' && c.path === '/replays') return { status: 201, body: job() };
+        if (c.method === 'GET' && c.path === '/replays/1') return { status: 200, body: state };
+        if (c.path.startsWith('/replays/1/items')) return { status: 200, body: { items: [] } };
+        return undefined;
+      });
+      const b = new BulkState(new ApiClient('', engine.fetch), () => 0);
+      b.openForm(scope);
+      b.form.url = 'http://sink/x';
+      await b.start();
+      await vi.advanceTimersByTimeAsync(10);
+      expect(b.shown?.status).toBe('running');
+      // The job ends; its last event never arrives.
+      state = job({ status: 'finished', done: 10, failed: 3 });
+      await vi.advanceTimersByTimeAsync(1100);
+      expect(b.shown?.status).toBe('finished');
+      expect(b.shown?.failed).toBe(3);
+      const gets = engine.made('GET', '/replays/1').length;
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(engine.made('GET', '/replays/1').length).toBe(gets);
+      b.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('shows why a start was refused in the dialog, and stop/resume answers', async () => {
