@@ -33,6 +33,15 @@ impl Header {
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
         Header { name: name.into(), value: value.into(), value_base64: None }
     }
+
+    /// The value's exact bytes (from `value_base64` when it has them).
+    pub fn raw_value(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        self.value_base64
+            .as_deref()
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            .unwrap_or_else(|| self.value.clone().into_bytes())
+    }
 }
 
 /// A header borrowed from raw bytes; serialises exactly like [`Header`].

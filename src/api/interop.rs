@@ -314,15 +314,7 @@ pub async fn capture_curl(
         .filter(|h| {
             !crate::outbound::replay::is_hop_by_hop(&h.name) || h.name.eq_ignore_ascii_case("content-length")
         })
-        .map(|h| {
-            use base64::Engine as _;
-            let bytes = h
-                .value_base64
-                .as_deref()
-                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-                .unwrap_or_else(|| h.value.clone().into_bytes());
-            (h.name.clone(), bytes, is_secret_header(&h.name))
-        });
+        .map(|h| (h.name.clone(), h.raw_value(), is_secret_header(&h.name)));
     let export = to_curl(&capture.method, &url, &header_list(headers, q.redact), &body);
     Ok(Json(masked_note(export, false)))
 }

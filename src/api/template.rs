@@ -95,12 +95,7 @@ pub async fn render_template(
     let out = tokio::task::spawn_blocking(move || {
         let mut out = render(&template, &ctx, mode);
         // The values of secret variables never show in a preview.
-        let ranges = crate::outbound::wire::occurrences(out.output.as_bytes(), &secrets);
-        if !ranges.is_empty() {
-            out.output =
-                String::from_utf8_lossy(&crate::outbound::wire::mask(out.output.as_bytes(), &ranges))
-                    .into_owned();
-        }
+        out.output = crate::outbound::wire::mask_values(&out.output, &secrets);
         out
     })
     .await
@@ -154,14 +149,10 @@ pub async fn merge_tags(
         .into_iter()
         .take(MAX_TAGS)
         .map(|path| {
-            let mut preview =
+            let preview =
                 parse_tag_path(&path).ok().and_then(|segs| ctx.get(&segs).map(preview)).unwrap_or_default();
             // The values of secret variables never show.
-            let ranges = crate::outbound::wire::occurrences(preview.as_bytes(), &secrets);
-            if !ranges.is_empty() {
-                preview = String::from_utf8_lossy(&crate::outbound::wire::mask(preview.as_bytes(), &ranges))
-                    .into_owned();
-            }
+            let preview = crate::outbound::wire::mask_values(&preview, &secrets);
             MergeTagInfo { path, preview }
         })
         .collect();

@@ -23,15 +23,12 @@ use utoipa::ToSchema;
 
 use super::log::{self, SendKind};
 use super::replay::{self, Original};
-use super::spec::{ReplayOverrides, ReplayRequest, SendOptions};
+use super::spec::{ReplayOverrides, ReplayRequest, SendOptions, yes};
 use super::{Job, Outbound, OutboundError};
 use crate::events::Event;
 use crate::model::Header;
 use crate::store::{Blobs, StoreError};
 
-fn yes() -> bool {
-    true
-}
 fn hundred() -> u32 {
     100
 }

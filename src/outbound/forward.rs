@@ -18,15 +18,11 @@ use utoipa::ToSchema;
 
 use super::log::SendKind;
 use super::replay;
-use super::spec::{ReplayOverrides, ReplayRequest, SendOptions};
+use super::spec::{ReplayOverrides, ReplayRequest, SendOptions, yes};
 use super::{Job, Outbound};
 use crate::capture::AfterStore;
 use crate::model::SentResponse;
 use crate::store::{StoreError, queries};
-
-fn yes() -> bool {
-    true
-}
 
 /// An endpoint's forward.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
@@ -96,8 +92,10 @@ pub fn delete(conn: &Connection, endpoint_id: i64) -> Result<bool, StoreError> {
     Ok(conn.execute("DELETE FROM endpoint_forwards WHERE endpoint_id = ?1", [endpoint_id])? > 0)
 }
 
-/// Forwards that are on, by endpoint, with the capture id they start after.
-fn enabled(conn: &Connection) -> Result<HashMap<i64, (ForwardConfig, i64)>, StoreError> {
+/// Forwards that are on, by endpoint, with the capture id they start after;
+/// `answering` picks those that answer the sender with the target's response
+/// (the listener sends them) or the others (the background forwarder does).
+fn enabled(conn: &Connection, answering: bool) -> Result<HashMap<i64, (ForwardConfig, i64)>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT endpoint_id, config, since FROM endpoint_forwards")?;
     let rows =
         stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
@@ -106,26 +104,9 @@ fn enabled(conn: &Connection) -> Result<HashMap<i64, (ForwardConfig, i64)>, Stor
         let (id, text, since) = row?;
         if let Ok(cfg) = serde_json::from_str::<ForwardConfig>(&text)
             && cfg.enabled
-            && !cfg.answer_with_target
+            && cfg.answer_with_target == answering
         {
             out.insert(id, (cfg, since));
-        }
-    }
-    Ok(out)
-}
-
-/// Forwards that answer the sender with the target's response, by endpoint.
-pub fn answering(conn: &Connection) -> Result<HashMap<i64, ForwardConfig>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT endpoint_id, config FROM endpoint_forwards")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-    let mut out = HashMap::new();
-    for row in rows {
-        let (id, text) = row?;
-        if let Ok(cfg) = serde_json::from_str::<ForwardConfig>(&text)
-            && cfg.enabled
-            && cfg.answer_with_target
-        {
-            out.insert(id, cfg);
         }
     }
     Ok(out)
@@ -156,7 +137,8 @@ fn forward_job(
 impl Outbound {
     /// Read again which endpoints answer with their target's response.
     pub async fn reload_answering(&self) -> Result<(), StoreError> {
-        let map = self.store().read(answering).await?;
+        let map = self.store().read(|c| enabled(c, true)).await?;
+        let map = map.into_iter().map(|(id, (cfg, _))| (id, cfg)).collect();
         *self.inner.answering.write().unwrap_or_else(|e| e.into_inner()) = map;
         Ok(())
     }
@@ -285,7 +267,7 @@ async fn run(outbound: Outbound) {
     loop {
         let upto = *ingested.borrow_and_update();
         while after < upto {
-            let configs = match store.read(enabled).await {
+            let configs = match store.read(|c| enabled(c, false)).await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::warn!(error = %e, "forwarding: reading the forwards failed");

@@ -345,15 +345,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Record, StoreError> {
                         reason: row.get::<_, Option<String>>(10)?.unwrap_or_default(),
                         headers: headers
                             .into_iter()
-                            .map(|h| {
-                                let value = match &h.value_base64 {
-                                    Some(b) => base64::engine::general_purpose::STANDARD
-                                        .decode(b)
-                                        .unwrap_or_else(|_| h.value.clone().into_bytes()),
-                                    None => h.value.into_bytes(),
-                                };
-                                (h.name.into_bytes(), value)
-                            })
+                            .map(|h| (h.name.as_bytes().to_vec(), h.raw_value()))
                             .collect(),
                         body: Bytes::from(row.get::<_, Option<Vec<u8>>>(13)?.unwrap_or_default()),
                         truncated: row.get(14)?,

@@ -263,12 +263,8 @@ impl Outbound {
             }
             let next = follow(&current, resp.status, location.unwrap_or_default())
                 .map_err(|e| (e, redirects.clone()))?;
-            let shown = wire::mask(
-                next.target.url.as_bytes(),
-                &wire::occurrences(next.target.url.as_bytes(), &hidden),
-            );
             redirects
-                .push(Redirect { status: resp.status, url: String::from_utf8_lossy(&shown).into_owned() });
+                .push(Redirect { status: resp.status, url: wire::mask_values(&next.target.url, &hidden) });
             current = next;
         }
     }

@@ -28,13 +28,6 @@ pub fn is_hop_by_hop(name: &str) -> bool {
     )
 }
 
-fn header_bytes(h: &Header) -> Vec<u8> {
-    h.value_base64
-        .as_deref()
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .unwrap_or_else(|| h.value.clone().into_bytes())
-}
-
 /// What a replay takes from a capture.
 #[derive(Debug, Clone)]
 pub struct Original {
@@ -101,7 +94,7 @@ pub fn build(capture: &Original, req: &ReplayRequest) -> Result<Built, OutboundE
             .filter(|h| is_token(&h.name))
             .map(|h| WireHeader {
                 name: h.name.clone(),
-                value: header_bytes(h),
+                value: h.raw_value(),
                 secret: is_secret_header(&h.name),
             })
             .collect(),

@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 
 use crate::template::Diagnostic;
 
-fn yes() -> bool {
+/// `true`, for `#[serde(default = …)]`.
+pub(crate) fn yes() -> bool {
     true
 }
 

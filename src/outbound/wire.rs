@@ -219,6 +219,15 @@ pub fn mask(bytes: &[u8], ranges: &[(usize, usize)]) -> Vec<u8> {
     out
 }
 
+/// `text` with every occurrence of `values` masked.
+pub fn mask_values(text: &str, values: &[String]) -> String {
+    let ranges = occurrences(text.as_bytes(), values);
+    if ranges.is_empty() {
+        return text.to_owned();
+    }
+    String::from_utf8_lossy(&mask(text.as_bytes(), &ranges)).into_owned()
+}
+
 /// A response as read.
 #[derive(Debug, Clone)]
 pub struct Response {
