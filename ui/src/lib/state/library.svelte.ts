@@ -18,6 +18,21 @@ function rethrowUnauthorized(e: unknown): void {
   if (e instanceof ApiError && e.isUnauthorized) throw e;
 }
 
+/** Runs a dialog's `task` with `form.busy` on; a refusal becomes `form.formError` (null is returned). */
+async function submitting<T>(form: { busy: boolean; formError: string | null }, task: () => Promise<T>): Promise<T | null> {
+  form.busy = true;
+  form.formError = null;
+  try {
+    return await task();
+  } catch (e) {
+    rethrowUnauthorized(e);
+    form.formError = message(e);
+    return null;
+  } finally {
+    form.busy = false;
+  }
+}
+
 // ---- environments -------------------------------------------------------------
 
 /** A variable row of the editor. */
@@ -191,21 +206,13 @@ export class EnvironmentsState {
       this.formError = bad;
       return null;
     }
-    this.busy = true;
-    this.formError = null;
-    try {
+    return submitting(this, async () => {
       const input = envInputOf(this.form, active);
       const env = this.form.id === null ? await this.api.createEnvironment(input) : await this.api.updateEnvironment(this.form.id, input);
       this.put(env);
       this.form = envFormOf(env);
       return env;
-    } catch (e) {
-      rethrowUnauthorized(e);
-      this.formError = message(e);
-      return null;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   async remove(id: number): Promise<void> {
@@ -290,20 +297,12 @@ export class StepsState {
       this.formError = bad;
       return null;
     }
-    this.busy = true;
-    this.formError = null;
-    try {
+    return submitting(this, async () => {
       const step = await this.api.saveStep(id, this.name.trim());
       this.items = [step, ...this.items.filter((s) => s.name !== step.name)];
       this.savingFor = null;
       return step;
-    } catch (e) {
-      rethrowUnauthorized(e);
-      this.formError = message(e);
-      return null;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   async remove(name: string): Promise<void> {
@@ -416,9 +415,7 @@ export class LibraryState {
       this.formError = 'Give the request a name.';
       return null;
     }
-    this.busy = true;
-    this.formError = null;
-    try {
+    return submitting(this, async () => {
       const same = this.saved.find((s) => s.name === name);
       const s = same
         ? await this.api.updateSavedRequest(same.id, name, savedRequestOf(body))
@@ -426,13 +423,7 @@ export class LibraryState {
       this.put(s);
       this.saveAsOpen = false;
       return s;
-    } catch (e) {
-      rethrowUnauthorized(e);
-      this.formError = message(e);
-      return null;
-    } finally {
-      this.busy = false;
-    }
+    });
   }
 
   async remove(id: number): Promise<void> {
